@@ -1,0 +1,101 @@
+"""Activity analysis: names that depend on the chosen inputs and reach the output.
+
+Only active names get adjoints or tangents. A name is *varied* when it is computed
+from a varied name through a differentiable operation (comparisons, ``len``,
+``np.floor`` and other non-differentiable calls stop the dependence), and *useful*
+when the returned value is computed from it. Active = varied and useful.
+
+The analysis is flow-insensitive (each name is one set member, whatever the
+statement), which is exact for the versioned top-level names and safe elsewhere.
+
+>>> import sct.pipeline as p
+>>> def f(x, y):
+...     n = len(y)
+...     z = x * n
+...     w = y * 2.0
+...     return z
+>>> sorted(p.stage_data(f, "activity", argnums=(0, 1)))
+['x', 'z']
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .rules import lookup
+
+
+def _reads(node) -> set:
+    return {n.id for n in gast.walk(node)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def _diff_reads(value, resolved) -> set:
+    """Names whose derivative can flow into ``value``."""
+    if isinstance(value, (gast.Compare, gast.BoolOp)):
+        return set()
+    if isinstance(value, gast.UnaryOp) and isinstance(value.op, (gast.Not, gast.Invert)):
+        return set()
+    obj = resolved.get(value)
+    if obj is not None:
+        r = lookup(obj)
+        if r is not None and r.nondiff:
+            return set()
+    if isinstance(value, gast.Subscript):
+        return _reads(value.value)  # indices carry no derivative
+    if isinstance(value, gast.Call):
+        out = set()
+        for a in value.args:
+            out |= _reads(a)
+        for k in value.keywords:
+            out |= _reads(k.value)
+        return out
+    return _reads(value)
+
+
+def _edges(tree, resolved):
+    """``(target, sources)`` for every assignment, loop target included."""
+    edges = []
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Assign):
+            srcs = _diff_reads(node.value, resolved)
+            for t in node.targets:
+                for n in gast.walk(t):
+                    if isinstance(n, gast.Name):
+                        edges.append((n.id, srcs))
+        elif isinstance(node, gast.For):
+            edges.append((node.target.id, _reads(node.iter)))
+    return edges
+
+
+def _closure(start, edges, forward):
+    found = set(start)
+    changed = True
+    while changed:
+        changed = False
+        for target, srcs in edges:
+            if forward and target not in found and srcs & found:
+                found.add(target)
+                changed = True
+            elif not forward and target in found and not srcs <= found:
+                found |= srcs
+                changed = True
+    return found
+
+
+def returned(tree) -> set:
+    return {n.id for s in gast.walk(tree) if isinstance(s, gast.Return)
+            for n in gast.walk(s) if isinstance(n, gast.Name)}
+
+
+def run(tree, ctx, active_args, resolved) -> set:
+    """The set of active names, given the names of the active arguments."""
+    edges = _edges(tree, resolved)
+    varied = _closure(active_args, edges, forward=True)
+    useful = _closure(returned(tree), edges, forward=False)
+    return varied & useful
+
+
+def varied(tree, active_args, resolved) -> set:
+    """Names that depend on the active arguments (what forward mode needs)."""
+    return _closure(active_args, _edges(tree, resolved), forward=True)

@@ -1,0 +1,300 @@
+"""The public transforms: grad, value_and_grad, vjp, source, stop_gradient.
+
+Each transform returns a small dispatcher. On a call it looks up the derivative built
+for the kinds of the arguments (a float, a float array, ...), builds it the first time,
+and calls it. Derivatives are cached per user function (weakly: the cache never keeps
+a function alive) and per argnums and argument kinds; a rebinding of a global or
+closure name the derivative was built against (a helper function, ``np``) triggers a
+rebuild, as a changed function would.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+import weakref
+
+import numpy as np
+
+from . import kinds as _kinds
+from . import pipeline
+from .errors import NotDifferentiable, SCTError, UnsupportedSyntax
+from .rules import core as _rules_core
+from .runtime import stop_gradient  # noqa: F401  (re-exported)
+
+_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_lock = threading.RLock()
+_building = threading.local()
+
+
+def _guards_hold(guards) -> bool:
+    for where, key, obj in guards:
+        if key is None:
+            try:
+                if where.cell_contents is not obj:
+                    return False
+            except ValueError:
+                return False
+        elif where.get(key, obj) is not obj:
+            return False
+    return True
+
+
+def derived(fn, flavor, argnums, arg_kinds, tuple_grads=False) -> pipeline.Built:
+    """The cached derivative ``flavor`` of ``fn`` (built on first use)."""
+    key = (flavor, tuple(argnums), tuple(arg_kinds), tuple_grads,
+           _rules_core.generation[0])
+    per_fn = _cache.get(fn)
+    built = per_fn.get(key) if per_fn is not None else None
+    if built is not None and _guards_hold(built.guards):
+        return built
+    with _lock:
+        per_fn = _cache.get(fn)
+        if per_fn is None:
+            per_fn = {}
+            _cache[fn] = per_fn
+        built = per_fn.get(key)
+        if built is not None and _guards_hold(built.guards):
+            return built
+        stack = getattr(_building, "stack", None)
+        if stack is None:
+            stack = _building.stack = []
+        if (fn, key) in stack:
+            code = fn.__code__
+            raise UnsupportedSyntax([(code.co_filename, code.co_firstlineno,
+                                      f"recursion ('{fn.__name__}' calls itself with "
+                                      f"derivatives) is not supported yet")])
+        stack.append((fn, key))
+        try:
+            built = pipeline.build(fn, flavor, tuple(argnums), tuple(arg_kinds),
+                                   tuple_grads)
+        finally:
+            stack.pop()
+        per_fn[key] = built
+        return built
+
+
+def _argnums(argnums):
+    if isinstance(argnums, int):
+        return (argnums,), False
+    nums = tuple(argnums)
+    if not nums or not all(isinstance(i, int) for i in nums):
+        raise TypeError("argnums must be an int or a non-empty tuple of ints")
+    return nums, True
+
+
+def _arg_kinds(fn, args, nums):
+    kinds = tuple(map(_kinds.of_value, args))
+    names = _param_names(fn)
+    for i in nums:
+        if i >= len(args):
+            raise TypeError(f"argnums={i} but '{fn.__name__}' was called with "
+                            f"{len(args)} positional arguments")
+        k = kinds[i]
+        if k in ("S", "A"):
+            continue
+        what = names[i] if i < len(names) else f"#{i}"
+        v = args[i]
+        if k == "I":
+            raise NotDifferentiable(
+                f"cannot differentiate '{fn.__name__}' with respect to argument "
+                f"'{what}': it is an integer or boolean ({_short(v)}); pass a float "
+                f"(2.0 rather than 2) or a float array (np.asarray(x, float))")
+        raise NotDifferentiable(
+            f"cannot differentiate '{fn.__name__}' with respect to argument '{what}' "
+            f"of type {type(v).__name__}: sct differentiates floats and float arrays")
+    return kinds
+
+
+def _short(v):
+    if isinstance(v, np.ndarray):
+        return f"an array of dtype {v.dtype}"
+    return repr(v)
+
+
+def _param_names(fn):
+    try:
+        return list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return []
+
+
+def _make_dispatcher(f, flavor, argnums, transform_name):
+    nums, tuple_grads = _argnums(argnums)
+    try:
+        sig = inspect.signature(f)
+    except (TypeError, ValueError):
+        sig = None
+    table: dict = {}
+    state = {"last": None}
+
+    def specialize(args, key):
+        kinds = _arg_kinds(f, args, nums)
+        built = derived(f, flavor, nums, kinds, tuple_grads)
+        fn = built.functions[0]
+        checks = [i for i in nums if kinds[i] == "A"]
+        guards = built.guards
+        if checks or guards:
+            def entry(*a, _fn=fn, _checks=tuple(checks), _guards=guards):
+                for i in _checks:
+                    if a[i].dtype.kind != "f":
+                        _arg_kinds(f, a, nums)
+                if not _guards_hold(_guards):
+                    table.pop(key, None)
+                    return call(*a)
+                return _fn(*a)
+        else:
+            entry = fn
+        state["last"] = built
+        table[key] = entry
+        return entry
+
+    def call(*args, **kwargs):
+        if kwargs:
+            args = _bind_all(sig, f, args, kwargs)
+        key = tuple(map(type, args))
+        entry = table.get(key)
+        if entry is None:
+            entry = specialize(args, key)
+        return entry(*args)
+
+    functools.update_wrapper(call, f)
+    call.__name__ = f"{getattr(f, '__name__', 'f')}_{transform_name}"
+    call.__qualname__ = call.__name__
+    call.__sct__ = {"fn": f, "flavor": flavor, "argnums": nums, "state": state,
+                    "tuple_grads": tuple_grads}
+    del call.__wrapped__
+    return call
+
+
+def _bind_all(sig, f, args, kwargs):
+    if sig is None:
+        raise TypeError(f"{f!r} takes no keyword arguments")
+    ba = sig.bind(*args, **kwargs)
+    ba.apply_defaults()
+    out = []
+    for p in sig.parameters.values():
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            out.append(ba.arguments[p.name])
+    return tuple(out)
+
+
+def grad(f=None, argnums=0):
+    """The gradient of a scalar-valued function, as a new function.
+
+    Args:
+        f: a Python function returning a float or a size-1 float array.
+        argnums: the argument (int) or arguments (tuple) to differentiate.
+
+    Returns:
+        A function with ``f``'s signature returning the gradient (a tuple of them
+        for a tuple ``argnums``), each with its argument's shape and float dtype.
+
+    Raises:
+        UnsupportedSyntax: ``f`` uses a construct sct does not support.
+        NoDerivative: a differentiated call has no rule and no readable source.
+        NotDifferentiable: at the call, an integer argument or a non-scalar output.
+
+    Example:
+        >>> import numpy as np, sct
+        >>> def f(x):
+        ...     return np.sum(np.sin(x) * x)
+        >>> sct.grad(f)(np.array([0.0, 1.0]))
+        array([0.        , 1.38177329])
+    """
+    if f is None:
+        return lambda fn: grad(fn, argnums)
+    return _make_dispatcher(f, "grad", argnums, "grad")
+
+
+def value_and_grad(f=None, argnums=0):
+    """Like :func:`grad`, returning ``(value, gradient)`` from one evaluation.
+
+    >>> import sct
+    >>> def f(x):
+    ...     return x * x
+    >>> sct.value_and_grad(f)(3.0)
+    (9.0, 6.0)
+    """
+    if f is None:
+        return lambda fn: value_and_grad(fn, argnums)
+    return _make_dispatcher(f, "value_and_grad", argnums, "value_and_grad")
+
+
+def vjp(f, *primals):
+    """Evaluate ``f(*primals)`` and return ``(out, vjp_fn)``.
+
+    ``vjp_fn(cotangent)`` returns one cotangent per primal (``None`` for primals
+    that are not floats or float arrays): the vector-Jacobian product, what
+    ``y.backward(v)`` computes in PyTorch. It may be called many times.
+
+    Example:
+        >>> import numpy as np, sct
+        >>> def f(x):
+        ...     return x * x
+        >>> out, back = sct.vjp(f, np.array([1.0, 2.0]))
+        >>> back(np.array([1.0, 10.0]))
+        (array([ 2., 40.]),)
+    """
+    kinds = tuple(map(_kinds.of_value, primals))
+    nums = tuple(i for i, k in enumerate(kinds) if k in ("S", "A"))
+    if not nums:
+        raise NotDifferentiable(f"vjp of '{getattr(f, '__name__', f)}': none of the "
+                                f"primals is a float or a float array")
+    built = derived(f, "split", nums, kinds, True)
+    fwd, bwd = built.functions
+    out, saved = fwd(*primals)
+    ti = built.tape_index
+
+    def vjp_fn(cotangent):
+        if isinstance(out, np.ndarray) and np.shape(cotangent) != out.shape:
+            raise NotDifferentiable(
+                f"the cotangent has shape {np.shape(cotangent)} but the output of "
+                f"'{f.__name__}' has shape {out.shape}")
+        s = saved
+        if ti is not None:
+            s = s[:ti] + (list(s[ti]),) + s[ti + 1:]
+        grads = bwd(s, cotangent)
+        it = iter(grads)
+        return tuple(next(it) if i in nums else None for i in range(len(primals)))
+
+    vjp_fn.__sct__ = {"built": built}
+    return out, vjp_fn
+
+
+def source(g) -> str:
+    """The generated source of a derivative ``g`` made by sct.
+
+    For a dispatcher (what :func:`grad` returns) this is the derivative built most
+    recently; before the first call, one for arguments of unknown kind.
+
+    Example:
+        >>> import sct
+        >>> def f(x):
+        ...     return x * x
+        >>> df = sct.grad(f)
+        >>> _ = df(3.0)
+        >>> print(sct.source(df))
+        def f_grad(x):
+            # reverse sweep
+            # <doctest sct.api.source[1]>:2  return x * x
+            x_bar = x + x
+            return x_bar
+        <BLANKLINE>
+    """
+    info = getattr(g, "__sct__", None)
+    if info is None:
+        src = getattr(g, "__sct_source__", None)
+        if src is None:
+            raise SCTError(f"{g!r} is not a derivative made by sct")
+        return src
+    if "built" in info:
+        return "\n".join(info["built"].sources)
+    built = info["state"]["last"]
+    if built is None:
+        f = info["fn"]
+        n = len(_param_names(f))
+        built = derived(f, info["flavor"], info["argnums"], ("N",) * n,
+                        info["tuple_grads"])
+    return "\n".join(built.sources)

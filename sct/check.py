@@ -1,0 +1,105 @@
+"""Unsupported syntax -> :class:`~sct.errors.UnsupportedSyntax` at the user's file:line.
+
+Walks the whole function once and reports every problem together, so a user fixes
+them in one round::
+
+    model.py:17: 'yield' is not supported (in function 'loss')
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .errors import UnsupportedSyntax
+
+_STMT_NAMES = {
+    gast.AsyncFunctionDef: "'async def'", gast.ClassDef: "a class definition",
+    gast.Delete: "'del'", gast.AsyncFor: "'async for'", gast.With: "'with'",
+    gast.AsyncWith: "'async with'", gast.Raise: "'raise'", gast.Try: "'try'",
+    gast.Global: "'global'", gast.Nonlocal: "'nonlocal'", gast.Import: "'import'",
+    gast.ImportFrom: "'import'", gast.Match: "'match'",
+}
+_EXPR_NAMES = {
+    gast.Yield: "'yield'", gast.YieldFrom: "'yield from'", gast.Await: "'await'",
+    gast.GeneratorExp: "a generator expression", gast.SetComp: "a set comprehension",
+    gast.DictComp: "a dict comprehension", gast.NamedExpr: "':=' (assignment expression)",
+    gast.Set: "a set literal", gast.Starred: "'*' unpacking",
+}
+if hasattr(gast, "TryStar"):
+    _STMT_NAMES[gast.TryStar] = "'try'"
+_SCT_BUILTIN_CALLS = {"exec": "'exec'", "eval": "'eval'", "globals": "'globals()'",
+                      "locals": "'locals()'", "vars": "'vars()'"}
+
+
+def problems(quoted, tree=None) -> list:
+    """Every ``(file, line, message)`` about unsupported syntax in the function."""
+    tree = tree if tree is not None else quoted.tree
+    found = []
+    fname = quoted.name
+
+    def report(node, what, hint=""):
+        found.append((quoted.filename, quoted.line(node),
+                      f"{what} is not supported (in function '{fname}'){hint}"))
+
+    a = tree.args
+    if a.vararg is not None:
+        report(tree, f"'*{a.vararg.id}' (a variable number of arguments)")
+    if a.kwarg is not None:
+        report(tree, f"'**{a.kwarg.id}' (arbitrary keyword arguments)")
+    for node in _walk_body(tree):
+        t = type(node)
+        if t in _STMT_NAMES:
+            report(node, _STMT_NAMES[t])
+        elif t in _EXPR_NAMES:
+            report(node, _EXPR_NAMES[t])
+        elif isinstance(node, gast.FunctionDef) and node is not tree:
+            report(node, f"a nested 'def {node.name}'",
+                   "; define it at module level")
+        elif isinstance(node, gast.Lambda):
+            report(node, "a lambda inside the function",
+                   "; define a function at module level")
+        elif isinstance(node, (gast.For, gast.While)) and node.orelse:
+            kw = "for" if isinstance(node, gast.For) else "while"
+            report(node, f"'{kw} ... else'")
+        elif isinstance(node, gast.Call):
+            if isinstance(node.func, gast.Name) and node.func.id in _SCT_BUILTIN_CALLS:
+                report(node, _SCT_BUILTIN_CALLS[node.func.id])
+            for k in node.keywords:
+                if k.arg is None:
+                    report(node, "'**' unpacking in a call")
+        elif isinstance(node, (gast.ListComp, gast.Dict)):
+            report(node, "a list comprehension" if isinstance(node, gast.ListComp)
+                   else "a dict literal")
+        elif isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(
+                node.ctx, gast.Store):
+            what = "assignment to an item or slice" if isinstance(
+                node, gast.Subscript) else "assignment to an attribute"
+            report(node, what)
+        elif isinstance(node, gast.Return) and node.value is None:
+            report(node, "a bare 'return' (the function must return a value)")
+    _check_returns(tree, report)
+    return found
+
+
+def _walk_body(tree):
+    for stmt in tree.body:
+        yield from gast.walk(stmt)
+
+
+def _check_returns(tree, report):
+    """Returns are supported as the last statement of the function."""
+    body = tree.body
+    for i, stmt in enumerate(body):
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Return) and not (node is stmt and i == len(body) - 1):
+                report(node, "a 'return' before the end of the function",
+                       "; assign to a variable and return it at the end")
+    if not body or not isinstance(body[-1], gast.Return):
+        report(body[-1] if body else tree, "a function that does not end in 'return'")
+
+
+def check(quoted, tree=None) -> None:
+    """Raise :class:`UnsupportedSyntax` listing every problem, if there are any."""
+    found = problems(quoted, tree)
+    if found:
+        raise UnsupportedSyntax(found)

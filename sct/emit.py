@@ -1,0 +1,195 @@
+"""Tree -> source -> function, with names for referenced objects, linecache and comments.
+
+References to objects (NumPy functions, runtime helpers, derived callees) are
+placeholders until here. A NumPy or ``math`` function is written through the user's
+own alias (``np.cos``) when the user's globals bind that name to that module and the
+generated function does not use the name for a local; anything else is bound in the
+generated function's closure under a name that clashes with nothing.
+
+The function is created with the user's module as its globals (so globals are read at
+call time, as Python would) without adding anything to that module. Its source is
+registered with ``linecache``, so tracebacks, ``pdb`` and ``inspect.getsource`` show
+the generated lines.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import itertools
+import linecache
+import math
+import operator
+import re
+import sys
+import textwrap
+import types
+import warnings
+
+import gast
+import numpy as np
+
+from .reverse import COMMENT
+
+try:  # astor prints the code; it warns on import on Python 3.12+, and may fail later
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import astor as _astor
+except Exception:  # pragma: no cover - depends on the installed astor
+    _astor = None
+
+_MODULES = [np, np.linalg, math, np.random]
+_counter = itertools.count(1)
+
+
+def to_source(tree) -> str:
+    """Print a gast tree as source: astor when it works, else ``ast.unparse``."""
+    node = ast.fix_missing_locations(gast.gast_to_ast(tree))
+    src = None
+    if _astor is not None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                src = _astor.to_source(node)
+        except Exception:  # pragma: no cover - astor lagging a new Python
+            src = None
+    if src is None:
+        src = ast.unparse(node) + "\n"
+    return _comments(src)
+
+
+_COMMENT_LINE = re.compile(r"""^(\s*)([rRuU]?(?:\"\"\"|\'\'\'|"|'))""" + COMMENT)
+
+
+def _comments(src: str) -> str:
+    """Turn the comment markers the transforms leave into ``# ...`` lines."""
+    out = []
+    for line in src.splitlines():
+        m = _COMMENT_LINE.match(line)
+        if m is None:
+            out.append(line)
+            continue
+        text = ast.literal_eval(line.strip())[len(COMMENT):]
+        if text.startswith("="):
+            text = text[1:]
+        out.append(f"{m.group(1)}# {text}" if text else "")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _module_path(obj):
+    """``(module, attribute)`` when ``obj`` is a public NumPy/math function."""
+    for mod in _MODULES:
+        name = getattr(obj, "__name__", None)
+        if name and getattr(mod, name, None) is obj:
+            return mod, name
+    return None
+
+
+def _builtin_name(obj):
+    name = getattr(obj, "__name__", None)
+    if name and getattr(builtins, name, None) is obj:
+        return name
+    return None
+
+
+class Naming:
+    """Chooses how generated code names each referenced object."""
+
+    def __init__(self, ctx, local_names):
+        self.ctx = ctx
+        self.locals = set(local_names)
+        self.closure: dict = {}  # name -> object
+        self.by_obj: dict = {}
+
+    def expr(self, obj):
+        key = id(obj)
+        if key in self.by_obj:
+            return self.by_obj[key]
+        e = self._choose(obj)
+        self.by_obj[key] = e
+        return e
+
+    def _choose(self, obj):
+        g = self.ctx.quoted.globals
+        path = _module_path(obj)
+        if path is not None:
+            mod, attr = path
+            alias = next((k for k, v in sorted(g.items(), key=lambda kv: len(kv[0]))
+                          if v is mod and k not in self.locals and not k.startswith("_")),
+                         None)
+            if alias is None:
+                alias = self.bind(mod.__name__.split(".")[-1] if mod is not np
+                                  else "numpy", mod)
+            return f"{alias}.{attr}"
+        bname = _builtin_name(obj)
+        if bname is not None and bname not in self.locals and g.get(bname, obj) is obj:
+            return bname
+        if isinstance(obj, (bool, int, float, str, type(None))):
+            return repr(obj)
+        base = getattr(obj, "__name__", None) or type(obj).__name__.lower()
+        return self.bind(base, obj)
+
+    def bind(self, base, obj):
+        for name, o in self.closure.items():
+            if o is obj:
+                return name
+        name = self.ctx.namer.fresh(base)
+        while name in self.locals:
+            name = self.ctx.namer.fresh(base)
+        self.closure[name] = obj
+        return name
+
+
+def resolve_refs(fdefs, ctx):
+    """Replace reference placeholders in ``fdefs`` by names; returns the closure dict."""
+    local = set()
+    for fdef in fdefs:
+        local |= {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)
+                  and isinstance(n.ctx, (gast.Store, gast.Param))}
+        local |= {a.id for a in fdef.args.args + fdef.args.kwonlyargs}
+    naming = Naming(ctx, local)
+
+    class R(gast.NodeTransformer):
+        def visit_Name(self, node):
+            if node.id.startswith("__sct_ref"):
+                text = naming.expr(ctx.refs[node.id])
+                return gast.parse(text, mode="eval").body if "." in text or \
+                    not text.isidentifier() else gast.Name(
+                        id=text, ctx=gast.Load(), annotation=None, type_comment=None)
+            return node
+
+    for fdef in fdefs:
+        R().visit(fdef)
+    return naming.closure
+
+
+def compile_functions(fdefs, ctx, label):
+    """Source and function objects of ``fdefs``, bound to the user's globals."""
+    closure = resolve_refs(fdefs, ctx)
+    sources = [to_source(fdef) for fdef in fdefs]
+    names = sorted(closure)
+    factory = "__sct_factory"
+    body = "".join(textwrap.indent(s, "    ") + "\n" for s in sources)
+    ret = ", ".join(f.name for f in fdefs)
+    text = f"def {factory}({', '.join(names)}):\n{body}    return ({ret},)\n"
+    filename = f"<sct {label} #{next(_counter)}>"
+    code = compile(text, filename, "exec")
+    fcode = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    make = types.FunctionType(fcode, ctx.quoted.globals, factory)
+    fns = make(*[closure[n] for n in names])
+    for fn, src in zip(fns, sources):
+        fn.__sct_source__ = src
+        fn.__module__ = ctx.quoted.fn.__module__
+    return fns, sources
+
+
+def operator_name(obj):  # pragma: no cover - debugging helper
+    for k in dir(operator):
+        if getattr(operator, k) is obj:
+            return k
+    return None
+
+
+if sys.version_info < (3, 10):  # pragma: no cover
+    raise ImportError("sct needs Python 3.10 or newer")

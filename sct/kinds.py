@@ -1,0 +1,132 @@
+"""What kind of value each name holds: a scalar, an array, a container or unknown.
+
+The derivative is built for the kinds of the arguments it is called with (a Python
+float is ``S``, a float array ``A``). Knowing that two operands are scalars, or that an
+array meets a scalar, lets the compiler skip undoing broadcasting where it cannot
+happen; unknown kinds always take the general path, so the analysis only ever
+removes work that is provably useless.
+
+Kinds: ``S`` float scalar, ``A`` array, ``N`` one of the two, ``T`` tuple or list,
+``I`` integer or boolean, ``O`` anything else.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import gast
+import numpy as np
+
+from .rules import lookup
+
+
+def of_value(v) -> str:
+    """The kind of a run-time value."""
+    if isinstance(v, (bool, np.bool_)):
+        return "I"
+    if isinstance(v, (float, np.floating)):
+        return "S"
+    if isinstance(v, (int, np.integer)):
+        return "I"
+    if isinstance(v, np.ndarray):
+        return "A" if v.dtype.kind == "f" else ("I" if v.dtype.kind in "iub" else "O")
+    if isinstance(v, (tuple, list)):
+        return "T"
+    if isinstance(v, numbers.Number):
+        return "O"
+    return "O"
+
+
+def join(a, b):
+    if a is None:
+        return b
+    if b is None or a == b:
+        return a
+    if {a, b} <= {"S", "A", "N", "I"}:
+        return "N"
+    return "O"
+
+
+def _elementwise(kinds):
+    kinds = [k for k in kinds if k is not None]
+    if kinds and all(k in ("S", "I") for k in kinds):
+        return "S"
+    if any(k == "A" for k in kinds) and all(k in ("S", "I", "A") for k in kinds):
+        return "A"
+    if all(k in ("S", "I", "A", "N") for k in kinds):
+        return "N"
+    return "O"
+
+
+class _Kinds:
+    def __init__(self, env, resolved):
+        self.env = env
+        self.resolved = resolved
+
+    def atom(self, node):
+        if isinstance(node, gast.Constant):
+            v = node.value
+            return "S" if isinstance(v, float) else ("I" if isinstance(
+                v, (int, bool)) else "O")
+        if isinstance(node, gast.Name):
+            return self.env.get(node.id, "O")
+        if isinstance(node, (gast.Tuple, gast.List)):
+            return "T"
+        return "O"
+
+    def value(self, v):
+        if isinstance(v, (gast.Name, gast.Constant)):
+            return self.atom(v)
+        if isinstance(v, (gast.Compare, gast.BoolOp)):
+            return "I"
+        if isinstance(v, (gast.Tuple, gast.List)):
+            return "T"
+        if isinstance(v, gast.UnaryOp):
+            return "I" if isinstance(v.op, gast.Not) else self.atom(v.operand)
+        if isinstance(v, gast.BinOp):
+            if isinstance(v.op, gast.MatMult):
+                return "N"
+            return _elementwise([self.atom(v.left), self.atom(v.right)])
+        if isinstance(v, gast.Subscript):
+            k = self.atom(v.value)
+            return "N" if k in ("A", "N") else "O"
+        if isinstance(v, gast.Call):
+            r = lookup(self.resolved.get(v)) if v in self.resolved else None
+            if r is None:
+                return "O"
+            if r.nondiff:
+                return {"int": "I", "array": "A", "range": "R"}.get(r.output, "O")
+            if r.output == "like":
+                return _elementwise([self.atom(a) for a in v.args])
+            if r.output == "scalar":
+                return "S"
+            if r.output == "reduce":
+                kw = {k.arg for k in v.keywords}
+                reduced_all = len(v.args) == 1 and not kw & {"axis", "keepdims"}
+                return "S" if reduced_all else "N"
+            return "N"
+        return "O"
+
+
+def run(tree, arg_kinds: dict, resolved) -> dict:
+    """``{name: kind}`` given the kinds of the arguments."""
+    env = dict(arg_kinds)
+    k = _Kinds(env, resolved)
+    assigns = [n for n in gast.walk(tree) if isinstance(n, (gast.Assign, gast.For))]
+    changed = True
+    while changed:
+        changed = False
+        for node in assigns:
+            if isinstance(node, gast.For):
+                it = k.atom(node.iter)
+                name = node.target.id
+                kind = {"R": "I", "A": "N", "N": "N"}.get(it, "O")
+            else:
+                if not isinstance(node.targets[0], gast.Name):
+                    continue
+                name, kind = node.targets[0].id, k.value(node.value)
+            new = join(env.get(name), kind)
+            if new != env.get(name):
+                env[name] = new
+                changed = True
+    return env

@@ -1,0 +1,286 @@
+"""Dead code elimination, constant folding and copy propagation, to a fixed point.
+
+Runs on the statement lists of a generated function. Copies (``a = b``) and constants
+are forwarded within straight-line code; multiplications by one and additions of zero
+fold away where the other operand is known to be a float; statements whose results
+are never read are removed, except calls that may have effects (pushes, pops, unknown
+functions).
+
+>>> import gast
+>>> body = gast.parse("a = 1.0\\nb = a * x\\nc = b\\nd = c + y\\nunused = x * x\\n"
+...                   "return d").body
+>>> print(show(run(body, floats={"x", "y", "b", "c", "d"})))
+d = x + y
+return d
+"""
+
+from __future__ import annotations
+
+import copy
+import numbers
+
+import gast
+
+
+COMMENT = "__sct_comment__:"
+
+
+def _reads(node) -> set:
+    return {n.id for n in gast.walk(node)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def _writes(node) -> set:
+    return {n.id for n in gast.walk(node)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
+def _is_comment(s) -> bool:
+    return isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant) \
+        and isinstance(s.value.value, str) and s.value.value.startswith(COMMENT)
+
+
+class _Opt:
+    def __init__(self, floats, pure_call):
+        self.floats = floats  # names known to hold floats (scalar or array)
+        self.pure_call = pure_call  # call node -> True when it has no effects
+        self.changed = False
+
+    # -- copy and constant propagation -----------------------------------------------
+    def propagate(self, stmts, env=None):
+        env = {} if env is None else env
+        out = []
+        for s in stmts:
+            if isinstance(s, gast.Assign):
+                self.substitute(s.value, env)
+                for t in _writes(s):
+                    self.kill(env, t)
+                target = s.targets[0]
+                if isinstance(target, gast.Name) and isinstance(
+                        s.value, (gast.Name, gast.Constant)) and not (
+                        isinstance(s.value, gast.Name) and s.value.id == target.id):
+                    env[target.id] = s.value
+                folded = self.fold(s.value)
+                if folded is not s.value:
+                    s.value = folded
+                    self.changed = True
+                if isinstance(s.value, gast.Name) and isinstance(target, gast.Name) \
+                        and s.value.id == target.id:
+                    self.changed = True
+                    continue
+                out.append(s)
+            elif isinstance(s, (gast.If, gast.For, gast.While)):
+                head = s.test if not isinstance(s, gast.For) else s.iter
+                if not isinstance(s, gast.While):
+                    self.substitute(head, env)
+                written = _writes(s)
+                for t in written:
+                    self.kill(env, t)
+                inner = dict(env) if isinstance(s, gast.If) else {}
+                s.body = self.propagate(s.body, dict(inner))
+                s.orelse = self.propagate(s.orelse, dict(inner))
+                out.append(s)
+            else:
+                self.substitute(s, env)
+                for t in _writes(s):
+                    self.kill(env, t)
+                out.append(s)
+        return out
+
+    def kill(self, env, name):
+        env.pop(name, None)
+        for k in [k for k, v in env.items() if isinstance(v, gast.Name) and v.id == name]:
+            del env[k]
+
+    def substitute(self, node, env):
+        if not env:
+            return
+        for parent in gast.walk(node):
+            for fname, value in gast.iter_fields(parent):
+                if isinstance(value, gast.Name) and isinstance(value.ctx, gast.Load) \
+                        and value.id in env:
+                    setattr(parent, fname, copy.deepcopy(env[value.id]))
+                    self.changed = True
+                elif isinstance(value, list):
+                    for i, v in enumerate(value):
+                        if isinstance(v, gast.Name) and isinstance(v.ctx, gast.Load) \
+                                and v.id in env:
+                            value[i] = copy.deepcopy(env[v.id])
+                            self.changed = True
+
+    # -- folding ------------------------------------------------------------------------
+    def floaty(self, e) -> bool:
+        if isinstance(e, gast.Name):
+            return e.id in self.floats
+        if isinstance(e, gast.Constant):
+            return isinstance(e.value, float)
+        if isinstance(e, gast.Call):
+            return True
+        if isinstance(e, gast.BinOp):
+            return self.floaty(e.left) or self.floaty(e.right)
+        if isinstance(e, gast.UnaryOp):
+            return self.floaty(e.operand)
+        return False
+
+    def fold(self, e):
+        for fname, value in list(gast.iter_fields(e)):
+            if isinstance(value, gast.AST) and not isinstance(value, (gast.Name,
+                                                                      gast.Constant)):
+                new = self.fold(value)
+                if new is not value:
+                    setattr(e, fname, new)
+            elif isinstance(value, list):
+                for i, v in enumerate(value):
+                    if isinstance(v, gast.AST):
+                        value[i] = self.fold(v)
+        if isinstance(e, gast.BinOp):
+            lv, rv = _const(e.left), _const(e.right)
+            if lv is not None and rv is not None:
+                try:
+                    v = _BIN[type(e.op)](lv, rv)
+                    if isinstance(v, (int, float)) and not isinstance(v, bool):
+                        return _num(v)
+                except (KeyError, ArithmeticError, ValueError, TypeError):
+                    pass
+            if isinstance(e.op, gast.Mult):
+                if lv == 1 and self.floaty(e.right):
+                    return e.right
+                if rv == 1 and self.floaty(e.left):
+                    return e.left
+                if lv == -1 and self.floaty(e.right):
+                    return gast.UnaryOp(op=gast.USub(), operand=e.right)
+                if rv == -1 and self.floaty(e.left):
+                    return gast.UnaryOp(op=gast.USub(), operand=e.left)
+            if isinstance(e.op, gast.Div) and rv == 1 and self.floaty(e.left):
+                return e.left
+            if isinstance(e.op, gast.Pow) and rv == 1 and self.floaty(e.left):
+                return e.left
+            if isinstance(e.op, gast.Add) and isinstance(e.right, gast.UnaryOp) \
+                    and isinstance(e.right.op, gast.USub):
+                return gast.BinOp(left=e.left, op=gast.Sub(), right=e.right.operand)
+            if isinstance(e.op, gast.Sub) and isinstance(e.right, gast.UnaryOp) \
+                    and isinstance(e.right.op, gast.USub):
+                return gast.BinOp(left=e.left, op=gast.Add(), right=e.right.operand)
+            if isinstance(e.op, gast.Add) and isinstance(e.left, gast.UnaryOp) \
+                    and isinstance(e.left.op, gast.USub):
+                return gast.BinOp(left=e.right, op=gast.Sub(), right=e.left.operand)
+        if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
+            v = _const(e.operand)
+            if isinstance(v, bool):
+                v = None
+            if v is not None:
+                return _num(-v)
+            if isinstance(e.operand, gast.UnaryOp) and isinstance(e.operand.op, gast.USub):
+                return e.operand.operand
+        return e
+
+    # -- dead code ------------------------------------------------------------------------
+    def pure(self, value) -> bool:
+        for n in gast.walk(value):
+            if isinstance(n, gast.Call) and not self.pure_call(n):
+                return False
+        return True
+
+    def dce(self, stmts, live):
+        """``(stmts, live before)`` with dead assignments removed."""
+        out = []
+        for s in reversed(stmts):
+            if isinstance(s, gast.Assign):
+                targets = _writes(s)
+                if not (targets & live) and self.pure(s.value):
+                    self.changed = True
+                    continue
+                live = (live - targets) | _reads(s.value)
+                out.append(s)
+            elif isinstance(s, gast.If):
+                s.body, lb = self.dce(s.body, set(live))
+                s.orelse, le = self.dce(s.orelse, set(live))
+                if not s.body and not s.orelse and self.pure(s.test):
+                    self.changed = True
+                    continue
+                if not s.body:
+                    s.body = [gast.Pass()]
+                live = lb | le | _reads(s.test)
+                out.append(s)
+            elif isinstance(s, (gast.For, gast.While)):
+                head = _reads(s.iter) if isinstance(s, gast.For) else _reads(s.test)
+                inner = set(live) | head
+                while True:
+                    body = copy.deepcopy(s.body)
+                    saved = self.changed
+                    _, lb = self.dce(body, set(inner))
+                    self.changed = saved
+                    new = inner | lb
+                    if new == inner:
+                        break
+                    inner = new
+                s.body, lb = self.dce(s.body, set(inner))
+                if not s.body:
+                    s.body = [gast.Pass()]
+                live = live | lb | head
+                out.append(s)
+            elif isinstance(s, gast.Pass):
+                continue
+            elif _is_comment(s):
+                out.append(s)
+            else:
+                live = live | _reads(s)
+                out.append(s)
+        out.reverse()
+        return _prune_comments(out), live
+
+
+def _prune_comments(stmts):
+    """Drop labels with nothing under them."""
+    out = []
+    for i, s in enumerate(stmts):
+        if _is_comment(s) and not s.value.value[len(COMMENT):].startswith("="):
+            nxt = stmts[i + 1] if i + 1 < len(stmts) else None
+            if nxt is None or _is_comment(nxt):
+                continue
+        out.append(s)
+    return out
+
+
+def _const(e):
+    if isinstance(e, gast.Constant) and isinstance(e.value, numbers.Number) \
+            and not isinstance(e.value, (bool, complex)):
+        return e.value
+    return None
+
+
+def _num(v):
+    return gast.Constant(value=v, kind=None)
+
+
+_BIN = {
+    gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
+    gast.Mult: lambda a, b: a * b, gast.Div: lambda a, b: a / b,
+    gast.Pow: lambda a, b: a ** b if abs(b) < 64 else None,
+}
+
+
+def run(stmts, floats=(), pure_call=lambda call: False, live_out=None, max_rounds=10):
+    """Optimize a function body to a fixed point.
+
+    Args:
+        stmts: the body; the values a ``return`` reads are live at the end.
+        floats: names known to hold floats (lets ``1.0 * x`` fold to ``x``).
+        pure_call: ``call node -> bool``, true for calls without effects.
+        live_out: names live at the end when the body has no ``return``.
+    """
+    opt = _Opt(set(floats), pure_call)
+    for _ in range(max_rounds):
+        opt.changed = False
+        stmts = opt.propagate(stmts)
+        stmts, _ = opt.dce(stmts, set(live_out or ()))
+        if not opt.changed:
+            break
+    return stmts
+
+
+def show(stmts) -> str:
+    """The source of a statement list (for doctests and debugging)."""
+    import ast
+    mod = gast.gast_to_ast(gast.Module(body=stmts, type_ignores=[]))
+    return ast.unparse(ast.fix_missing_locations(mod))

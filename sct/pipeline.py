@@ -1,0 +1,164 @@
+"""The stages in order. Read this file first.
+
+    quote      function -> gast tree, file and line            (quote.py)
+    check      unsupported syntax -> error at file:line        (check.py)
+    normalize  three-address form, versions of names           (normalize.py, versions.py)
+    resolve    operations and calls -> objects                 (resolve.py)
+    kinds      scalar / array / container per name             (kinds.py)
+    activity   names that carry derivatives                    (activity.py)
+    calls      derivatives of called user functions            (calls.py)
+    reverse    forward sweep + reversed accumulation           (reverse.py)
+    assemble   sweeps -> function definitions                  (assemble.py)
+    optimize   dead code, folding, copy propagation            (optimize.py)
+    emit       names, source, compiled functions               (emit.py)
+
+:func:`build` runs them for one derivative of one function with given argument kinds.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from dataclasses import dataclass
+
+import gast
+
+from . import activity, assemble, calls, check, emit, kinds, normalize, quote, resolve
+from . import reverse
+from .names import Namer
+from .rules import lookup
+
+
+class Context:
+    """What the stages share while building one derivative."""
+
+    def __init__(self, quoted):
+        self.quoted = quoted
+        self.namer = Namer(n.id for n in gast.walk(quoted.tree) if isinstance(n, gast.Name))
+        self.namer.taken |= set(quoted.cells) | {quoted.name}
+        self.refs: dict = {}
+        self._ref_ids: dict = {}
+        self.local_names: set = set()
+        self.fixed_names: set = set()
+        self.tuple_grads = False
+        self.user_calls: dict = {}
+        self.guards: dict = {}
+
+    def ref(self, obj) -> gast.Name:
+        """A placeholder naming ``obj`` in generated code (see emit.py)."""
+        key = id(obj)
+        if key not in self._ref_ids:
+            name = f"__sct_ref{len(self._ref_ids)}"
+            self._ref_ids[key] = name
+            self.refs[name] = obj
+        node = gast.Name(id=self._ref_ids[key], ctx=gast.Load(), annotation=None,
+                         type_comment=None)
+        node.ref_object = obj
+        return node
+
+    def pure_call(self, call) -> bool:
+        """Calls of functions with derivative rules have no effects."""
+        obj = self.resolver.name(call.func) if hasattr(self, "resolver") else None
+        if isinstance(call.func, gast.Name) and call.func.id in self.refs:
+            obj = self.refs[call.func.id]
+        try:
+            return obj is not None and lookup(obj) is not None
+        except TypeError:
+            return False
+
+
+@dataclass
+class Built:
+    """A derivative built for one function, mode, argnums and argument kinds."""
+
+    functions: tuple
+    sources: tuple
+    guards: tuple  # (dict or cell, key, object): what the build relied on
+    tape_index: int | None = None
+    out_kind: str = "O"
+
+
+def front(fn):
+    """quote + check + normalize + resolve, shared by every mode."""
+    q = quote.quote(fn)
+    check.check(q)
+    ctx = Context(q)
+    tree = copy.deepcopy(q.tree)
+    tree = normalize.run(tree, ctx)
+    resolved = resolve.run(tree, ctx)
+    return ctx, tree, resolved
+
+
+def arg_names(tree) -> list:
+    return [a.id for a in tree.args.posonlyargs + tree.args.args]
+
+
+def build(fn, flavor, argnums, arg_kinds, tuple_grads=False) -> Built:
+    """Build the derivative ``flavor`` of ``fn``.
+
+    Args:
+        flavor: "grad", "value_and_grad", "vjp" (fused, seed parameter) or "split".
+        argnums: positions of the arguments to differentiate.
+        arg_kinds: the kind of every positional argument (see kinds.py).
+    """
+    ctx, tree, resolved = front(fn)
+    ctx.tuple_grads = tuple_grads
+    names = arg_names(tree)
+    active_args = [names[i] for i in argnums]
+    env = kinds.run(tree, dict(zip(names, arg_kinds)), resolved)
+    active = activity.run(tree, ctx, set(active_args), resolved)
+    calls.prepare(tree, ctx, active, env, resolved)
+    out_kind = env.get(tree.body[-1].value.id, "O") if isinstance(
+        tree.body[-1].value, gast.Name) else "S"
+    if flavor in ("grad", "value_and_grad"):
+        seed = "one" if out_kind == "S" else "check"
+    else:
+        seed = None
+    sweeps = reverse.run(tree, ctx, active, env, resolved, active_args, seed)
+    base = ctx.quoted.name
+    tape_index = None
+    if flavor == "split":
+        fdefs = assemble.split(sweeps, tree, ctx, env, base)
+        tape_index = fdefs[2]
+        fdefs = fdefs[:2]
+    else:
+        suffix = {"grad": "grad", "value_and_grad": "value_and_grad", "vjp": "vjp"}[flavor]
+        fdefs = [assemble.fused(sweeps, tree, ctx, env, f"{base}_{suffix}",
+                                "grad" if flavor == "grad" else "vjp",
+                                seed_param=flavor == "vjp")]
+    fns, sources = emit.compile_functions(fdefs, ctx, f"{base} {flavor}")
+    return Built(tuple(fns), tuple(sources), _guards(ctx), tape_index, out_kind)
+
+
+def _guards(ctx):
+    out = []
+    q = ctx.quoted
+    for (where, name), obj in sorted(ctx.guards.items(), key=lambda kv: kv[0]):
+        if where == "global":
+            out.append((q.globals, name, obj))
+        elif where == "cell":
+            out.append((q.cells[name], None, obj))
+    return tuple(out)
+
+
+# -- for doctests and teaching: the output of one stage --------------------------------------
+def stage_source(fn, stage: str) -> str:
+    """The source of ``fn`` after ``stage`` ("normalize" for now)."""
+    ctx, tree, _ = front(fn)
+    if stage != "normalize":
+        raise ValueError(f"unknown stage {stage!r}")
+    return emit.to_source(tree).rstrip()
+
+
+def stage_data(fn, stage: str, argnums=(0,)):
+    """The result of an analysis ("activity" or "kinds") on ``fn``."""
+    ctx, tree, resolved = front(fn)
+    names = arg_names(tree)
+    if stage == "activity":
+        return activity.run(tree, ctx, {names[i] for i in argnums}, resolved)
+    if stage == "kinds":
+        return kinds.run(tree, {n: "S" for n in names}, resolved)
+    raise ValueError(f"unknown stage {stage!r}")
+
+
+_build_lock = threading.RLock()

@@ -1,0 +1,528 @@
+"""Reverse mode: a forward sweep that records, then the reversed accumulation of adjoints.
+
+Input: a normalized function (three-address form, versions), its active names, the
+kinds of its names and its resolved operations. Output: a :class:`Sweeps` with the two
+sweeps as statement lists, which ``assemble.py`` turns into functions.
+
+How values the reverse sweep needs survive the forward sweep:
+
+* top-level names are versioned by ``normalize``: nothing is ever overwritten;
+* a name assigned inside ``if``/``for``/``while`` that the reverse sweep reads has
+  its old value pushed on the tape before each overwrite and popped back after the
+  statement is reversed, so that when the reverse sweep reaches a statement every
+  name holds the value it had just after that statement ran;
+* branch decisions and trip counts inside loops are pushed after the branch or loop
+  and popped just before its reverse.
+
+Adjoints start as "known zero": the first accumulation into one is a plain
+assignment, and a branch or loop that leaves one zero on some path writes the zero
+explicitly, so every adjoint is defined wherever it is read.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import gast
+
+from . import template
+from .errors import NoDerivative, UnsupportedSyntax
+from .normalize import assign, load, store
+from .rules import lookup
+from .runtime import add_adjoint, unbroadcast
+
+COMMENT = "__sct_comment__:"
+
+
+def comment(text: str) -> gast.Expr:
+    return gast.Expr(value=gast.Constant(value=COMMENT + text, kind=None))
+
+
+class Record:
+    """Placeholder: push the current value of ``name`` (kept only if needed)."""
+
+    def __init__(self, name):
+        self.name = name
+
+
+class Restore:
+    """Placeholder: pop ``name`` back (kept only when its Record is)."""
+
+    def __init__(self, name):
+        self.name = name
+
+
+@dataclass
+class Sweeps:
+    fwd: list
+    rev: list
+    out: object  # the returned atom
+    grads: list  # (arg name, adjoint name or None)
+    tape: str | None
+    recorded: list = field(default_factory=list)  # names whose values are taped
+    adjoints: dict = field(default_factory=dict)
+
+
+class _Reverse:
+    def __init__(self, ctx, active, kinds, resolved):
+        self.ctx, self.namer = ctx, ctx.namer
+        self.active, self.kinds, self.resolved = active, kinds, resolved
+        self.adj_names: dict = {}
+        self.nz: set = set()  # names whose adjoint may be non-zero (is defined)
+        self.loop_depth = 0
+        self.fixed = set(ctx.fixed_names)
+        self.tape = None
+        self.last_label = None
+
+    # -- names -------------------------------------------------------------------------
+    def adj(self, name: str) -> str:
+        if name not in self.adj_names:
+            self.adj_names[name] = self.namer.fresh(name + "_bar")
+        return self.adj_names[name]
+
+    def tape_name(self):
+        if self.tape is None:
+            self.tape = self.namer.fresh("tape")
+        return self.tape
+
+    def is_active(self, node) -> bool:
+        return isinstance(node, gast.Name) and node.id in self.active
+
+    # -- accumulation --------------------------------------------------------------------
+    def accumulate(self, name, expr, out):
+        """``d[name] += expr``; the first time, a plain assignment."""
+        a = self.adj(name)
+        if name not in self.nz:
+            out.append(assign(a, expr))
+            self.nz.add(name)
+        elif self.kinds.get(name) in ("T", "O"):
+            out.append(assign(a, gast.Call(func=self.ctx.ref(add_adjoint),
+                                           args=[load(a), expr], keywords=[])))
+        else:
+            out.append(assign(a, gast.BinOp(left=load(a), op=gast.Add(), right=expr)))
+
+    def deriv_of(self, node):
+        """The adjoint of an atom as an expression, or a zero marker."""
+        if isinstance(node, gast.Name) and node.id in self.active and node.id in self.nz:
+            return load(self.adj(node.id))
+        if isinstance(node, (gast.List, gast.Tuple)):
+            return type(node)(elts=[self.deriv_of(e) for e in node.elts],
+                              ctx=gast.Load())
+        return template.zero(node)
+
+    # -- blocks ----------------------------------------------------------------------------
+    def block(self, stmts):
+        """``(fwd, rev)`` of a statement list; ``rev`` is built last to first."""
+        fwd = []
+        for s in stmts:
+            fwd.extend(self.forward(s))
+        rev = []
+        for s in reversed(stmts):
+            rev.extend(self.backward(s))
+        return fwd, rev
+
+    # -- forward sweep ---------------------------------------------------------------------
+    def forward(self, s):
+        if isinstance(s, gast.Assign):
+            out = []
+            for t in s.targets:
+                if isinstance(t, gast.Name) and t.id in self.fixed:
+                    out.append(Record(t.id))
+            call = self.user_call(s)
+            if call is not None:
+                return out + call.forward()
+            return out + [s]
+        if isinstance(s, gast.If):
+            node = gast.If(test=s.test, body=self.fwd_block(s.body),
+                           orelse=self.fwd_block(s.orelse))
+            out = [gast.copy_location(node, s)]
+            if self.loop_depth:
+                out.append(_push(self.tape_name(), s.test.id))
+            return out
+        if isinstance(s, (gast.For, gast.While)):
+            return self.forward_loop(s)
+        if isinstance(s, (gast.Break, gast.Continue)):
+            raise UnsupportedSyntax([(self.ctx.quoted.filename, self.ctx.quoted.line(s),
+                                      f"'{type(s).__name__.lower()}' is not supported yet "
+                                      f"(in function '{self.ctx.quoted.name}')")])
+        return [s]
+
+    def fwd_block(self, stmts):
+        out = []
+        for s in stmts:
+            out.extend(self.forward(s))
+        return out
+
+    def forward_loop(self, s):
+        n_iter = self.ctx.loop_counters.setdefault(
+            s, self.namer.fresh("n_iter", first_suffix=2))
+        pre = [assign(n_iter, gast.Constant(value=0, kind=None))]
+        target = s.target.id if isinstance(s, gast.For) else None
+        if target is not None and self.ctx.other_assignments.get(target):
+            pre.insert(0, Record(target))
+        self.loop_depth += 1
+        body = self.fwd_block(s.body)
+        self.loop_depth -= 1
+        body.append(assign(n_iter, gast.BinOp(left=load(n_iter), op=gast.Add(),
+                                              right=gast.Constant(value=1, kind=None))))
+        if target is not None:
+            body.append(("push-target", target))
+        if isinstance(s, gast.For):
+            node = gast.For(target=s.target, iter=s.iter, body=body, orelse=[],
+                            type_comment=None)
+        else:
+            node = gast.While(test=s.test, body=body, orelse=[])
+        out = pre + [gast.copy_location(node, s)]
+        if self.loop_depth:
+            out.append(_push(self.tape_name(), n_iter))
+        return out
+
+    # -- reverse sweep ----------------------------------------------------------------------
+    def backward(self, s):
+        if isinstance(s, gast.Assign):
+            return self.backward_assign(s)
+        if isinstance(s, gast.If):
+            return self.backward_if(s)
+        if isinstance(s, (gast.For, gast.While)):
+            return self.backward_loop(s)
+        return []
+
+    def label(self, s, out):
+        line = self.ctx.quoted.line(s)
+        if line != self.last_label:
+            self.last_label = line
+            text = self.ctx.quoted.text(s)
+            out.append(comment(f"{self.ctx.quoted.filename_short}:{line}  {text}"))
+
+    def backward_assign(self, s):
+        out = []
+        target = s.targets[0]
+        names = [n.id for n in gast.walk(target) if isinstance(n, gast.Name)]
+        live = [n for n in names if n in self.active and n in self.nz]
+        if live:
+            self.label(s, out)
+            call = self.user_call(s)
+            if call is not None:
+                call.backward(self, out)
+            else:
+                self.backward_value(s, target, out)
+        for n in names:
+            if n in self.fixed:
+                out.append(Restore(n))
+            self.nz.discard(n)
+        return out
+
+    def backward_value(self, s, target, out):
+        value = s.value
+        if isinstance(value, gast.Name):
+            if value.id in self.active:
+                self.accumulate(value.id, load(self.adj(target.id)), out)
+            return
+        if isinstance(value, (gast.Tuple, gast.List)):
+            for i, e in enumerate(value.elts):
+                if self.is_active(e):
+                    item = gast.Subscript(value=load(self.adj(target.id)),
+                                          slice=gast.Constant(value=i, kind=None),
+                                          ctx=gast.Load())
+                    self.accumulate(e.id, item, out)
+            return
+        fn = self.resolved.get(value)
+        r = lookup(fn) if fn is not None else None
+        if r is None or not r.has_mode("adjoint"):
+            raise NoDerivative(self.no_rule_message(s, value, fn))
+        if r.nondiff:
+            return
+        args, kws = _call_args(value)
+        binding = template.bind(r, args, kws, self.ctx.quoted.where(s))
+        binding[r.result] = load(target.id)
+        positions = {p: i for i, p in enumerate(r.params)}
+
+        def deriv(param):
+            if param == r.result:
+                return load(self.adj(target.id))
+            return self.deriv_of(binding[param])
+
+        items = template.instantiate(r, "adjoint", binding, deriv, self.ctx.ref,
+                                     self.namer.fresh)
+        for item in items:
+            if item[0] == "local":
+                out.append(assign(item[1], item[2]))
+                continue
+            _, param, expr = item
+            bound = binding[param]
+            if template.is_zero(expr):
+                continue
+            if isinstance(bound, (gast.List, gast.Tuple)):
+                self.accumulate_sequence(bound, expr, out)
+                continue
+            if not self.is_active(bound):
+                continue
+            if r.elementwise and self.needs_unbroadcast(bound, positions[param], value):
+                expr = gast.Call(func=self.ctx.ref(unbroadcast),
+                                 args=[expr, copy.deepcopy(bound)], keywords=[])
+            self.accumulate(bound.id, expr, out)
+
+    def accumulate_sequence(self, seq, expr, out):
+        if not any(self.is_active(e) for e in seq.elts):
+            return
+        parts = self.namer.fresh("parts")
+        out.append(assign(parts, expr))
+        for i, e in enumerate(seq.elts):
+            if self.is_active(e):
+                item = gast.Subscript(value=load(parts),
+                                      slice=gast.Constant(value=i, kind=None),
+                                      ctx=gast.Load())
+                self.accumulate(e.id, item, out)
+
+    def needs_unbroadcast(self, bound, position, value):
+        args, _ = _call_args(value)
+        kinds = [self.kind(a) for a in args]
+        mine = kinds[position] if position < len(kinds) else self.kind(bound)
+        others = [k for i, k in enumerate(kinds) if i != position]
+        if all(k in ("S", "I") for k in kinds):
+            return False
+        if mine == "A" and all(k in ("S", "I") for k in others):
+            return False
+        return True
+
+    def kind(self, node):
+        if isinstance(node, gast.Constant):
+            return "S" if isinstance(node.value, (int, float)) else "O"
+        if isinstance(node, gast.Name):
+            return self.kinds.get(node.id, "O")
+        return "O"
+
+    def no_rule_message(self, s, value, fn):
+        where = self.ctx.quoted.where(s)
+        text = self.ctx.quoted.text(s)
+        if fn is None:
+            what = gast.unparse(value) if hasattr(gast, "unparse") else type(value).__name__
+            return (f"{where}: cannot differentiate '{text}': the call or operation is not "
+                    f"known when the derivative is built (in function "
+                    f"'{self.ctx.quoted.name}'). Call a module-level function or one with "
+                    f"a derivative rule (see sct.rule). [{what}]")
+        name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
+        module = getattr(fn, "__module__", None)
+        full = f"{module}.{name}" if module and module != "builtins" else name
+        return (f"{where}: no derivative rule for '{full}' (in function "
+                f"'{self.ctx.quoted.name}', '{text}'). Register one with "
+                f"@sct.rule({name}), or wrap the call in sct.stop_gradient if its "
+                f"derivative should be zero.")
+
+    def backward_if(self, s):
+        start = set(self.nz)
+        body = self.rev_block(s.body)
+        after_body = set(self.nz)
+        self.nz = set(start)
+        orelse = self.rev_block(s.orelse)
+        after_else = set(self.nz)
+        union = after_body | after_else
+        body += self.zeros(union - after_body)
+        orelse += self.zeros(union - after_else)
+        self.nz = union
+        if not body and not orelse:
+            return []
+        if not body:
+            node = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=load(s.test.id)),
+                           body=orelse, orelse=[])
+        else:
+            node = gast.If(test=load(s.test.id), body=body, orelse=orelse)
+        out = []
+        if self.loop_depth:
+            out.append(_pop(self.tape_name(), s.test.id))
+        return out + [node]
+
+    def zeros(self, names):
+        return [assign(self.adj(n), gast.Constant(value=0.0, kind=None))
+                for n in sorted(names)]
+
+    def rev_block(self, stmts):
+        rev = []
+        for s in reversed(stmts):
+            rev.extend(self.backward(s))
+        return rev
+
+    def backward_loop(self, s):
+        n_iter = self.ctx.loop_counters[s]
+        local = self.ctx.loop_locals.get(s, set())
+        touched = self.ctx.loop_touched.get(s, set()) & self.active
+        start = (set(self.nz) | touched) - local
+        inits = self.zeros(start - self.nz - local)
+        self.nz = set(start)
+        self.loop_depth += 1
+        body = []
+        target = s.target.id if isinstance(s, gast.For) else None
+        if target is not None:
+            body.append(("pop-target", target))
+        body += self.rev_block(s.body)
+        self.loop_depth -= 1
+        end = set(self.nz)
+        body += self.zeros(start - end)
+        self.nz = start | (end - local)
+        out = []
+        if self.loop_depth:
+            out.append(_pop(self.tape_name(), n_iter))
+        out += inits
+        count = gast.Call(func=self.ctx.ref(range), args=[load(n_iter)], keywords=[])
+        loop = gast.For(target=store(self.namer.fresh("_")), iter=count,
+                        body=body or [gast.Pass()], orelse=[], type_comment=None)
+        out.append(loop)
+        if target is not None and self.ctx.other_assignments.get(target):
+            out.append(Restore(target))
+        return out
+
+    # -- calls to user functions -----------------------------------------------------------
+    def user_call(self, s):
+        return self.ctx.user_calls.get(s)
+
+
+def _call_args(value):
+    """The positional and keyword atoms of an operation, as for a call."""
+    if isinstance(value, gast.Call):
+        return list(value.args), {k.arg: k.value for k in value.keywords}
+    if isinstance(value, gast.BinOp):
+        return [value.left, value.right], {}
+    if isinstance(value, gast.UnaryOp):
+        return [value.operand], {}
+    if isinstance(value, gast.Subscript):
+        return [value.value, value.slice], {}
+    if isinstance(value, gast.Compare):
+        return [value.left, value.comparators[0]], {}
+    return [], {}
+
+
+def _push(tape, name):
+    call = gast.Call(func=gast.Attribute(value=load(tape), attr="append", ctx=gast.Load()),
+                     args=[load(name)], keywords=[])
+    return gast.Expr(value=call)
+
+
+def _pop(tape, name):
+    call = gast.Call(func=gast.Attribute(value=load(tape), attr="pop", ctx=gast.Load()),
+                     args=[], keywords=[])
+    return assign(name, call)
+
+
+# -- the pass ---------------------------------------------------------------------------------
+def _loop_facts(tree, resolved):
+    """Per loop: names local to one pass of the body, and adjoints it may touch."""
+    from .activity import _diff_reads
+    loops = [n for n in gast.walk(tree) if isinstance(n, (gast.For, gast.While))]
+    reads_outside = {}
+    locals_, touched = {}, {}
+    for loop in loops:
+        inside = {id(n) for n in gast.walk(loop)}
+        outside_reads = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
+                         and isinstance(n.ctx, gast.Load) and id(n) not in inside}
+        reads_outside[loop] = outside_reads
+        count, first_read, first_def = {}, {}, {}
+        for i, st in enumerate(loop.body):
+            for n in gast.walk(st):
+                if isinstance(n, gast.Name):
+                    if isinstance(n.ctx, gast.Store):
+                        count[n.id] = count.get(n.id, 0) + (
+                            1 if isinstance(st, gast.Assign) and n in st.targets else 2)
+                        first_def.setdefault(n.id, i)
+                    elif n.id not in first_read:
+                        first_read[n.id] = i
+        loc = {v for v, c in count.items() if c == 1 and v not in outside_reads
+               and first_read.get(v, len(loop.body)) > first_def[v]}
+        if isinstance(loop, gast.While):
+            loc.discard(loop.test.id)
+        locals_[loop] = loc
+        t = set()
+        for n in gast.walk(loop):
+            if isinstance(n, gast.Assign):
+                t |= _diff_reads(n.value, resolved)
+                t |= {x.id for x in n.targets if isinstance(x, gast.Name)}
+        touched[loop] = t
+    return locals_, touched
+
+
+def _assign_counts(tree):
+    counts = {}
+    for n in gast.walk(tree):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            counts[n.id] = counts.get(n.id, 0) + 1
+    return counts
+
+
+def _maybe_undefined(tree, name, args):
+    if name in args:
+        return False
+    for st in tree.body:
+        if any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
+               for n in gast.walk(st)):
+            return not isinstance(st, gast.Assign)
+    return True
+
+
+def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
+    """The two sweeps of ``tree`` (see the module docstring).
+
+    Args:
+        active_args: the argument names whose adjoints are returned, in order.
+        seed: ``None`` (the adjoint of the output is a parameter ``out_bar``),
+            ``"one"`` (it is 1, the output is a scalar float), or ``"check"`` (1,
+            after checking at run time that the output is a scalar).
+    """
+    ctx.loop_counters = {}
+    ctx.loop_locals, ctx.loop_touched = _loop_facts(tree, resolved)
+    counts = _assign_counts(tree)
+    ctx.other_assignments = {
+        n.target.id: counts.get(n.target.id, 0) > 1
+        for n in gast.walk(tree) if isinstance(n, gast.For)}
+    ctx.user_calls = getattr(ctx, "user_calls", {})
+    r = _Reverse(ctx, active, kinds, resolved)
+    body, ret = tree.body[:-1], tree.body[-1]
+    out = ret.value
+    fwd = r.fwd_block(body)
+    seed_name = ctx.namer.fresh("out_bar")
+    rev_head = []
+    if isinstance(out, gast.Name) and out.id in active:
+        r.adj_names[out.id] = seed_name
+        r.nz.add(out.id)
+        if seed == "one":
+            rev_head.append(assign(seed_name, gast.Constant(value=1.0, kind=None)))
+        elif seed == "check":
+            from .runtime import scalar_seed
+            rev_head.append(assign(seed_name, gast.Call(
+                func=ctx.ref(scalar_seed), args=[load(out.id)], keywords=[])))
+    rev = r.rev_block(body)
+    grads = [(a, r.adj(a) if a in r.nz else None) for a in active_args]
+    ctx.seed_name = seed_name
+
+    reads = {n.id for st in rev if not isinstance(st, (Restore, tuple))
+             for n in gast.walk(st) if isinstance(n, gast.Name)
+             and isinstance(n.ctx, gast.Load)}
+    args = {a.id for a in tree.args.args + tree.args.posonlyargs + tree.args.kwonlyargs}
+    recorded = set()
+
+    def fill(stmts, forward):
+        outl = []
+        for st in stmts:
+            if isinstance(st, Record) or (isinstance(st, tuple) and st[0] == "push-target"):
+                name = st.name if isinstance(st, Record) else st[1]
+                if name in reads:
+                    recorded.add(name)
+                    outl.append(_push(r.tape_name(), name))
+            elif isinstance(st, Restore) or (isinstance(st, tuple) and st[0] == "pop-target"):
+                name = st.name if isinstance(st, Restore) else st[1]
+                if name in reads:
+                    outl.append(_pop(r.tape_name(), name))
+            else:
+                for field_ in ("body", "orelse"):
+                    if hasattr(st, field_) and isinstance(getattr(st, field_), list):
+                        setattr(st, field_, fill(getattr(st, field_), forward))
+                outl.append(st)
+        return outl
+
+    fwd = fill(fwd, True)
+    rev = rev_head + fill(rev, False)
+    inits = [assign(n, gast.Constant(value=None, kind=None)) for n in sorted(recorded)
+             if _maybe_undefined(tree, n, args)]
+    if r.tape is not None:
+        inits.insert(0, assign(r.tape, gast.List(elts=[], ctx=gast.Load())))
+    return Sweeps(fwd=inits + fwd, rev=rev, out=out, grads=grads, tape=r.tape,
+                  recorded=sorted(recorded), adjoints=dict(r.adj_names))

@@ -1,0 +1,102 @@
+"""Rules for the helpers generated code calls, so that it can be differentiated again."""
+
+import numpy as np
+
+from .. import runtime as rt
+from ..runtime import (as_grad, getitem_adjoint, matmul_adjoint_a, matmul_adjoint_b,
+                       split_like, unbroadcast, unreduce, unstack)
+from .core import adjoint, d, nondifferentiable, rule, tangent
+
+nondifferentiable(rt.maximum_mask, rt.extremum_mask, rt.inverse_permutation,
+                  rt.tuple_zeros, rt.zeros_like, rt.scalar_seed, rt.stop_gradient)
+
+
+@rule(unbroadcast, linear=(0,), domain="any",
+      examples=lambda rng: [((rng.normal(size=(2, 3)), rng.normal(size=3)), {}),
+                            ((rng.normal(size=(2, 3)), rng.normal(size=(2, 1))), {}),
+                            ((rng.normal(size=(2, 3)), 1.5), {})])
+def unbroadcast_(y, g, x):
+    with adjoint:
+        d[g] += np.broadcast_to(d[y], np.shape(g))
+    with tangent:
+        d[y] = unbroadcast(d[g], x)
+
+
+@rule(unreduce, linear=(0,), domain="any",
+      examples=lambda rng: [((rng.normal(size=3), rng.normal(size=(4, 3)), 0), {}),
+                            ((1.5, rng.normal(size=(4, 3))), {})])
+def unreduce_(y, g, x, axis=None, keepdims=False):
+    with adjoint:
+        d[g] += np.sum(d[y], axis=axis, keepdims=keepdims)
+    with tangent:
+        d[y] = unreduce(d[g], x, axis, keepdims)
+
+
+@rule(matmul_adjoint_a, linear=(0, 2), domain="any",
+      examples=lambda rng: [((rng.normal(size=(3, 2)), rng.normal(size=(3, 4)),
+                              rng.normal(size=(4, 2))), {}),
+                            ((rng.normal(size=2), rng.normal(size=4),
+                              rng.normal(size=(4, 2))), {}),
+                            ((rng.normal(size=3), rng.normal(size=(3, 4)),
+                              rng.normal(size=4)), {})])
+def matmul_adjoint_a_(y, g, a, b):
+    # y = g @ b.T, bilinear in (g, b)
+    with adjoint:
+        d[g] += np.matmul(d[y], b)
+        d[b] += matmul_adjoint_b(g, d[y], b)
+    with tangent:
+        d[y] = matmul_adjoint_a(d[g], a, b) + matmul_adjoint_a(g, a, d[b])
+
+
+@rule(matmul_adjoint_b, linear=(0, 1), domain="any",
+      examples=lambda rng: [((rng.normal(size=(3, 2)), rng.normal(size=(3, 4)),
+                              rng.normal(size=(4, 2))), {}),
+                            ((rng.normal(size=2), rng.normal(size=4),
+                              rng.normal(size=(4, 2))), {}),
+                            ((rng.normal(size=3), rng.normal(size=(3, 4)),
+                              rng.normal(size=4)), {})])
+def matmul_adjoint_b_(y, g, a, b):
+    # y = a.T @ g, bilinear in (g, a)
+    with adjoint:
+        d[g] += np.matmul(a, d[y])
+        d[a] += matmul_adjoint_a(g, a, d[y])
+    with tangent:
+        d[y] = matmul_adjoint_b(d[g], a, b) + matmul_adjoint_b(g, d[a], b)
+
+
+@rule(getitem_adjoint, linear=(0,), domain="any",
+      examples=lambda rng: [((rng.normal(size=2), rng.normal(size=5), slice(1, 3)), {}),
+                            ((1.5, rng.normal(size=5), 3), {})])
+def getitem_adjoint_(y, g, x, index):
+    with adjoint:
+        d[g] += d[y][index]
+    with tangent:
+        d[y] = getitem_adjoint(d[g], x, index)
+
+
+@rule(split_like, linear=(0,), domain="any",
+      examples=lambda rng: [((rng.normal(size=(3, 2)),
+                              [rng.normal(size=(1, 2)), rng.normal(size=(2, 2))]), {})])
+def split_like_(y, g, xs, axis=0):
+    with adjoint:
+        d[g] += np.concatenate(d[y], axis=axis)
+    with tangent:
+        d[y] = split_like(d[g], xs, axis)
+
+
+@rule(unstack, linear=(0,), domain="any",
+      examples=lambda rng: [((rng.normal(size=(2, 3)),), {})])
+def unstack_(y, g, axis=0):
+    with adjoint:
+        d[g] += np.stack(d[y], axis=axis)
+    with tangent:
+        d[y] = unstack(d[g], axis)
+
+
+@rule(as_grad, linear=(0,), domain="any",
+      examples=lambda rng: [((rng.normal(size=3), rng.normal(size=3)), {})])
+def as_grad_(y, g, x):
+    with adjoint:
+        d[g] += unbroadcast(d[y], g)
+    with tangent:
+        d[y] = as_grad(d[g], x)

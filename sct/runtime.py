@@ -1,0 +1,186 @@
+"""Helpers that generated derivative code calls.
+
+Each helper has a derivative rule (``sct/rules/runtime_rules.py``) or is plain
+straight-line Python, so generated code can be differentiated again. Generated code
+refers to them by bare names bound in its closure, never through ``sct.``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import NotDifferentiable
+
+
+def unbroadcast(g, x):
+    """Sum ``g`` down to the shape of ``x``: the adjoint of NumPy broadcasting."""
+    gs = np.shape(g)
+    xs = np.shape(x)
+    if gs == xs:
+        return g
+    if not xs:
+        return np.sum(g)
+    lead = len(gs) - len(xs)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(xs) if n == 1 and gs[i + lead] != 1)
+    g = np.sum(g, axis=axes, keepdims=True) if axes else g
+    return np.reshape(g, xs) if lead or np.shape(g) != xs else g
+
+
+def unreduce(g, x, axis=None, keepdims=False):
+    """Broadcast ``g``, a reduction of ``x`` over ``axis``, back to ``x``'s shape."""
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    return np.broadcast_to(g, np.shape(x))
+
+
+def extremum_mask(x, y, axis=None, keepdims=False):
+    """Where ``x`` attains the max/min ``y`` over ``axis``, shared evenly among ties."""
+    yb = unreduce(y, x, axis, keepdims)
+    hit = (x == yb).astype(np.result_type(x, 1.0))
+    return hit / np.sum(hit, axis=axis, keepdims=True)
+
+
+def matmul_adjoint_a(g, a, b):
+    """The adjoint of ``a`` in ``y = a @ b`` given ``g = d[y]`` (any ranks >= 1)."""
+    if np.ndim(b) == 1:
+        if np.ndim(a) == 1:
+            return g * b
+        return np.multiply.outer(g, b)
+    bt = np.swapaxes(b, -1, -2)
+    if np.ndim(a) == 1:
+        return unbroadcast(np.matmul(np.expand_dims(g, -2), bt)[..., 0, :], a)
+    return unbroadcast(np.matmul(g, bt), a)
+
+
+def matmul_adjoint_b(g, a, b):
+    """The adjoint of ``b`` in ``y = a @ b`` given ``g = d[y]`` (any ranks >= 1)."""
+    if np.ndim(a) == 1:
+        if np.ndim(b) == 1:
+            return g * a
+        return unbroadcast(np.multiply.outer(a, g), b) if np.ndim(b) == 2 else \
+            unbroadcast(np.matmul(np.expand_dims(a, -1), np.expand_dims(g, -2)), b)
+    at = np.swapaxes(a, -1, -2)
+    if np.ndim(b) == 1:
+        return unbroadcast(np.matmul(at, np.expand_dims(g, -1))[..., 0], b)
+    return unbroadcast(np.matmul(at, g), b)
+
+
+def getitem_adjoint(g, x, index):
+    """Scatter ``g`` into zeros shaped like ``x`` at ``index`` (adding repeats)."""
+    if isinstance(x, (tuple, list)):
+        out = [zeros_like(v) for v in x]
+        if isinstance(index, slice):
+            for i, gi in zip(range(*index.indices(len(x))), g):
+                out[i] = gi
+        else:
+            out[index] = g
+        return tuple(out)
+    out = np.zeros(np.shape(x), dtype=np.result_type(x, 1.0))
+    if _basic_index(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+def _basic_index(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, (int, slice, np.integer))
+               for i in items)
+
+
+def zeros_like(x):
+    """A float zero shaped like ``x``; tuples and lists of such for containers."""
+    if isinstance(x, (tuple, list)):
+        return tuple(zeros_like(v) for v in x)
+    if isinstance(x, np.ndarray):
+        return np.zeros(x.shape, dtype=np.result_type(x, 1.0))
+    return 0.0
+
+
+def add_adjoint(a, b):
+    """``a + b`` for adjoints that may be containers (added element by element)."""
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        if not isinstance(a, tuple):
+            a = (a,) * len(b)
+        if not isinstance(b, tuple):
+            b = (b,) * len(a)
+        return tuple(add_adjoint(u, v) for u, v in zip(a, b))
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b
+
+
+def scalar_seed(out, name="the function"):
+    """The seed ``1`` for the gradient of a scalar output; refuses other outputs."""
+    size = np.size(out) if not isinstance(out, (tuple, list, dict)) else -1
+    if size != 1 or isinstance(out, (bool, np.bool_)) or (
+            isinstance(out, np.ndarray) and out.dtype.kind not in "fc"):
+        raise NotDifferentiable(
+            f"grad needs {name} to return a float scalar or a size-1 float array; it "
+            f"returned {_describe(out)}. Use sct.vjp for non-scalar outputs.")
+    if isinstance(out, np.ndarray) and out.ndim:
+        return np.ones_like(out)
+    return 1.0
+
+
+def _describe(v):
+    if isinstance(v, np.ndarray):
+        return f"an array of shape {v.shape} and dtype {v.dtype}"
+    return f"a value of type {type(v).__name__}"
+
+
+def as_grad(g, x):
+    """``g`` with the shape and float dtype of ``x`` (gradients mirror their input)."""
+    if type(x) is np.ndarray:
+        if type(g) is np.ndarray and g.shape == x.shape and g.dtype == x.dtype:
+            return g
+        if x.dtype.kind == "f":
+            return np.array(np.broadcast_to(g, x.shape), dtype=x.dtype)
+        return np.array(np.broadcast_to(g, x.shape), dtype=float)
+    if isinstance(x, np.floating):
+        return x.dtype.type(g)
+    return g
+
+
+def stop_gradient(x):
+    """The value of ``x``, through which no derivative flows (``detach``).
+
+    >>> stop_gradient(3.0)
+    3.0
+    """
+    return x
+
+
+def maximum_mask(a, b):
+    """1 where ``a > b``, 0 where ``a < b``, 1/2 on ties (a tie splits the adjoint)."""
+    return (a > b) + 0.5 * (a == b)
+
+
+def inverse_permutation(axes):
+    """The axes that undo ``np.transpose(x, axes)`` (``None`` stays ``None``)."""
+    return None if axes is None else tuple(np.argsort(axes))
+
+
+def split_like(g, xs, axis=0):
+    """Split ``g`` along ``axis`` into pieces shaped like the arrays in ``xs``."""
+    ends = np.cumsum([np.shape(x)[axis] for x in xs])[:-1]
+    return tuple(np.split(g, ends, axis=axis))
+
+
+def unstack(g, axis=0):
+    """The slices of ``g`` along ``axis``: the adjoint of ``np.stack``."""
+    return tuple(np.moveaxis(g, axis, 0))
+
+
+def astype(x, dtype):
+    """``x.astype(dtype)``, as a function."""
+    return np.asarray(x).astype(dtype)
+
+
+def tuple_zeros(xs):
+    """Zeros shaped like each value in ``xs``."""
+    return tuple(zeros_like(x) for x in xs)

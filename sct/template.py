@@ -1,0 +1,209 @@
+"""Expands a rule template at one call site.
+
+The template's parameters are replaced by the call's atoms, ``d[v]`` by the adjoint
+(or tangent) of what ``v`` is bound to, or by a zero marker when that is inactive.
+Zeros are simplified away (``0 * b`` vanishes, ``a + 0`` is ``a``, a linear call of
+zero is zero); a zero that cannot be simplified becomes ``zeros_like(x)``. Template
+locals get fresh names, template globals become references the emitter names.
+
+The result is a list of items for the transform to place:
+``("local", name, expr)``, ``("acc", param, expr)`` (``d[param] += expr``) and
+``("set", expr)`` (``d[result] = expr``, tangent mode).
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+
+import gast
+
+from .errors import NoDerivative
+from .rules import lookup
+from .runtime import zeros_like
+
+ZERO = "__sct_zero__"
+
+
+def bind(rule, call_args, call_keywords, what):
+    """``{param: atom}`` for a call, with defaults as constants."""
+    sig = rule.signature
+    params = list(sig.parameters.values())[1:]
+    try:
+        ba = inspect.Signature(params).bind(*call_args, **call_keywords)
+    except TypeError as e:
+        raise NoDerivative(f"{what}: the derivative rule '{rule.name}' does not accept "
+                           f"these arguments ({e})") from None
+    out = {}
+    for p in params:
+        if p.name in ba.arguments:
+            out[p.name] = ba.arguments[p.name]
+        else:
+            out[p.name] = gast.Constant(value=p.default, kind=None) \
+                if _is_literal(p.default) else ("__default__", p.default)
+    return out
+
+
+def _is_literal(v):
+    return v is None or isinstance(v, (bool, int, float, str)) or (
+        isinstance(v, tuple) and all(_is_literal(x) for x in v))
+
+
+def zero(primal):
+    node = gast.Name(id=ZERO, ctx=gast.Load(), annotation=None, type_comment=None)
+    node.primal = primal
+    return node
+
+
+def is_zero(node) -> bool:
+    return isinstance(node, gast.Name) and node.id == ZERO
+
+
+class _Subst(gast.NodeTransformer):
+    def __init__(self, binding, deriv, ref, locals_):
+        self.binding, self.deriv, self.ref, self.locals = binding, deriv, ref, locals_
+
+    def visit_Subscript(self, node):
+        if isinstance(node.value, gast.Name) and node.value.id == "d":
+            key = node.slice.id
+            return self.deriv(key)
+        self.generic_visit(node)
+        return node
+
+    def visit_Name(self, node):
+        if node.id in self.locals:
+            return gast.Name(id=self.locals[node.id], ctx=node.ctx, annotation=None,
+                             type_comment=None)
+        if node.id in self.binding:
+            v = self.binding[node.id]
+            if isinstance(v, tuple) and v and v[0] == "__default__":
+                return self.ref(v[1])
+            return copy.deepcopy(v)
+        if node.id in self.globals:
+            return self.ref(self.globals[node.id])
+        return node
+
+    def visit_Attribute(self, node):
+        # np.cos inside a template: resolve the whole dotted name to its object
+        chain, base = [], node
+        while isinstance(base, gast.Attribute):
+            chain.append(base.attr)
+            base = base.value
+        if isinstance(base, gast.Name) and base.id in self.globals:
+            obj = self.globals[base.id]
+            for a in reversed(chain):
+                obj = getattr(obj, a)
+            return self.ref(obj)
+        self.generic_visit(node)
+        return node
+
+
+def instantiate(rule, mode, binding, deriv, ref, fresh):
+    """The items of ``rule``'s ``mode`` block at a call site (see module doc).
+
+    Args:
+        binding: ``{param: expr}`` including the result parameter.
+        deriv: ``param -> expr``: the adjoint/tangent of what ``param`` is bound to,
+            or a zero (see :func:`zero`); called for ``d[param]`` reads.
+        ref: ``object -> expr`` naming a global object in generated code.
+        fresh: ``base -> name`` for template locals.
+    """
+    adj, tan, glob = rule.parsed()
+    stmts = adj if mode == "adjoint" else tan
+    local_names = {}
+    for s in stmts:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            n = s.targets[0].id
+            if n not in local_names:
+                local_names[n] = fresh(n)
+    sub = _Subst(binding, deriv, ref, local_names)
+    sub.globals = glob
+    items = []
+    for s in stmts:
+        s = copy.deepcopy(s)
+        if isinstance(s, gast.AugAssign) and _is_d(s.target):
+            param = s.target.slice.id
+            value = simplify(sub.visit(s.value), ref)
+            if isinstance(s.op, gast.Sub):
+                value = simplify(gast.UnaryOp(op=gast.USub(), operand=value), ref)
+            items.append(("acc", param, value))
+        elif isinstance(s, gast.Assign) and _is_d(s.targets[0]):
+            items.append(("set", simplify(sub.visit(s.value), ref)))
+        elif isinstance(s, gast.Assign):
+            items.append(("local", local_names[s.targets[0].id],
+                          simplify(sub.visit(s.value), ref)))
+        else:
+            raise SyntaxError(f"rule {rule.name}: unexpected statement in template")
+    return items
+
+
+def _is_d(node):
+    return isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
+        and node.value.id == "d"
+
+
+def simplify(e, ref):
+    """Remove zero markers: products with zero vanish, sums lose zero terms."""
+    e = _simplify(e)
+    if is_zero(e):
+        return e
+    return _materialize(e, ref)
+
+
+def _simplify(e):
+    if isinstance(e, gast.BinOp):
+        e.left, e.right = _simplify(e.left), _simplify(e.right)
+        lz, rz = is_zero(e.left), is_zero(e.right)
+        if isinstance(e.op, (gast.Mult, gast.MatMult)) and (lz or rz):
+            return e.left if lz else e.right
+        if isinstance(e.op, (gast.Div, gast.FloorDiv)) and lz:
+            return e.left
+        if isinstance(e.op, gast.Add):
+            if lz:
+                return e.right
+            if rz:
+                return e.left
+        if isinstance(e.op, gast.Sub):
+            if rz:
+                return e.left
+            if lz:
+                return gast.UnaryOp(op=gast.USub(), operand=e.right)
+        return e
+    if isinstance(e, gast.UnaryOp):
+        e.operand = _simplify(e.operand)
+        if is_zero(e.operand) and isinstance(e.op, (gast.USub, gast.UAdd)):
+            return e.operand
+        return e
+    if isinstance(e, gast.Subscript):
+        e.value = _simplify(e.value)
+        return e.value if is_zero(e.value) else e
+    if isinstance(e, gast.Call):
+        e.args = [_simplify(a) for a in e.args]
+        for k in e.keywords:
+            k.value = _simplify(k.value)
+        fn = getattr(e.func, "ref_object", None)
+        r = lookup(fn) if fn is not None else None
+        if r is not None and any(is_zero(e.args[i]) for i in r.linear
+                                 if i < len(e.args)):
+            return next(e.args[i] for i in r.linear if i < len(e.args)
+                        and is_zero(e.args[i]))
+        return e
+    if isinstance(e, (gast.Tuple, gast.List)):
+        e.elts = [_simplify(x) for x in e.elts]
+        return e
+    return e
+
+
+def _materialize(e, ref):
+    class M(gast.NodeTransformer):
+        def visit_Name(self, node):
+            if is_zero(node):
+                primal = node.primal
+                if isinstance(primal, (gast.List, gast.Tuple)):
+                    return type(primal)(elts=[
+                        gast.Call(func=ref(zeros_like), args=[copy.deepcopy(p)],
+                                  keywords=[]) for p in primal.elts], ctx=gast.Load())
+                return gast.Call(func=ref(zeros_like), args=[copy.deepcopy(primal)],
+                                 keywords=[])
+            return node
+    return M().visit(e)
