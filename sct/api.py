@@ -136,14 +136,14 @@ def _make_dispatcher(f, flavor, argnums, transform_name):
         checks = [i for i in nums if kinds[i] == "A"]
         guards = built.guards
         if checks or guards:
-            def entry(*a, _fn=fn, _checks=tuple(checks), _guards=guards):
+            def entry(*a, _fn=fn, _checks=tuple(checks), _guards=guards, **kw):
                 for i in _checks:
                     if a[i].dtype.kind != "f":
                         _arg_kinds(f, a, nums)
                 if not _guards_hold(_guards):
                     table.pop(key, None)
-                    return call(*a)
-                return _fn(*a)
+                    return call(*a, **kw)
+                return _fn(*a, **kw)
         else:
             entry = fn
         state["last"] = built
@@ -152,7 +152,12 @@ def _make_dispatcher(f, flavor, argnums, transform_name):
 
     def call(*args, **kwargs):
         if kwargs:
-            args = _bind_all(sig, f, args, kwargs)
+            args, kwargs = _bind_all(sig, f, args, kwargs)
+            key = tuple(map(type, args))
+            entry = table.get(key)
+            if entry is None:
+                entry = specialize(args, key)
+            return entry(*args, **kwargs)
         key = tuple(map(type, args))
         entry = table.get(key)
         if entry is None:
@@ -173,11 +178,13 @@ def _bind_all(sig, f, args, kwargs):
         raise TypeError(f"{f!r} takes no keyword arguments")
     ba = sig.bind(*args, **kwargs)
     ba.apply_defaults()
-    out = []
+    out, kw = [], {}
     for p in sig.parameters.values():
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
             out.append(ba.arguments[p.name])
-    return tuple(out)
+        elif p.kind == p.KEYWORD_ONLY:
+            kw[p.name] = ba.arguments[p.name]
+    return tuple(out), kw
 
 
 def grad(f=None, argnums=0):

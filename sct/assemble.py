@@ -98,6 +98,12 @@ def split(sweeps, tree, ctx, kinds, name):
         sweeps.recorded + ([sweeps.tape] if sweeps.tape else [])))]
     saved = [r for r in saved if r != ctx.seed_name]
     saved_name = ctx.namer.fresh("saved")
+    top = {n.id for st in sweeps.fwd if isinstance(st, gast.Assign)
+           for n in gast.walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    top |= {a.id for a in tree.args.args + tree.args.posonlyargs + tree.args.kwonlyargs}
+    # values assigned only on some paths: defined on every path, so they can be saved
+    maybe = [assign(n, gast.Constant(value=None, kind=None)) for n in saved if n not in top]
+    sweeps.fwd = maybe + sweeps.fwd
     ret = _tuple([copy.deepcopy(sweeps.out), _tuple([load(s) for s in saved])])
     fwd = optimize.run(sweeps.fwd + [gast.Return(value=ret)],
                        floats=_floats(sweeps, kinds), pure_call=ctx.pure_call)

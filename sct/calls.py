@@ -35,7 +35,10 @@ class UserCall:
 
     def forward(self):
         target = self.stmt.targets[0]
-        call = gast.Call(func=self.ctx.ref(self.fwd_fn), args=list(self.args), keywords=[])
+        kws = [gast.keyword(arg=k, value=v)
+               for k, v in zip(self.kw_names, self.args[self.n_pos:])]
+        call = gast.Call(func=self.ctx.ref(self.fwd_fn), args=list(self.args[:self.n_pos]),
+                         keywords=kws)
         tup = gast.Tuple(elts=[store(target.id), store(self.saved)], ctx=gast.Store())
         node = gast.Assign(targets=[tup], value=call, type_comment=None)
         node = gast.copy_location(node, self.stmt)
@@ -72,16 +75,17 @@ def _bind(fn, call, ctx, where):
     ba.apply_defaults()
     args = []
     for p in sig.parameters.values():
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.KEYWORD_ONLY):
-            raise NoDerivative(f"{where}: '{fn.__name__}' takes *args, **kwargs or "
-                               f"keyword-only arguments, which derived calls do not "
-                               f"support yet")
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            raise NoDerivative(f"{where}: '{fn.__name__}' takes *args or **kwargs, "
+                               f"which derived calls do not support")
         v = ba.arguments[p.name]
         if not isinstance(v, gast.AST):
             v = gast.Constant(value=v, kind=None) if v is None or isinstance(
                 v, (bool, int, float, str)) else ctx.ref(v)
         args.append(v)
-    return args
+    n_pos = sum(p.kind != p.KEYWORD_ONLY for p in sig.parameters.values())
+    names = [p.name for p in sig.parameters.values()][n_pos:]
+    return args, n_pos, names
 
 
 def prepare(tree, ctx, active, kinds, resolved):
@@ -100,7 +104,7 @@ def prepare(tree, ctx, active, kinds, resolved):
         if fn is None or not _is_user_function(fn):
             continue
         where = ctx.quoted.where(s)
-        args = _bind(fn, s.value, ctx, where)
+        args, n_pos, kw_names = _bind(fn, s.value, ctx, where)
         pos = [i for i, a in enumerate(args)
                if isinstance(a, gast.Name) and a.id in active]
         if not pos:
@@ -113,5 +117,6 @@ def prepare(tree, ctx, active, kinds, resolved):
         except SCTError:
             raise
         uc = UserCall(ctx, s, fn, args, pos, built)
+        uc.n_pos, uc.kw_names = n_pos, kw_names
         uc.in_loop = id(s) in in_loop
         ctx.user_calls[s] = uc

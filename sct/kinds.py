@@ -130,3 +130,78 @@ def run(tree, arg_kinds: dict, resolved) -> dict:
                 env[name] = new
                 changed = True
     return env
+
+
+def shape_classes(tree, resolved) -> dict:
+    """``{name: class}``: names in one class always hold values of one shape.
+
+    Elementwise operations keep the shape of their array operand (``tanh(x)``,
+    ``x * 2.0``, ``h * h``); anything else starts a class of its own. Two operands of
+    one class never broadcast against each other, so no adjoint needs unbroadcasting
+    there. ``"()"`` is the class of scalars.
+    """
+    cls: dict = {}
+    assigns = [n for n in gast.walk(tree) if isinstance(n, gast.Assign)
+               and isinstance(n.targets[0], gast.Name)]
+    count: dict = {}
+    for a in assigns:
+        count[a.targets[0].id] = count.get(a.targets[0].id, 0) + 1
+
+    def of(atom):
+        return class_of(atom, cls)
+
+    def value_class(v, target):
+        if isinstance(v, gast.Name):
+            return of(v)
+        if isinstance(v, (gast.BinOp, gast.Call, gast.UnaryOp)):
+            if isinstance(v, gast.BinOp) and isinstance(v.op, gast.MatMult):
+                return target
+            if isinstance(v, gast.UnaryOp):
+                return of(v.operand)
+            if isinstance(v, gast.Call):
+                r = lookup(resolved.get(v)) if v in resolved else None
+                if r is None or not r.elementwise or v.keywords:
+                    return target
+                args = v.args
+            else:
+                args = [v.left, v.right]
+            classes = {of(a) for a in args} - {"()"}
+            if None in classes:
+                return target
+            if not classes:
+                return "()"
+            return classes.pop() if len(classes) == 1 else target
+        return target
+
+    changed = True
+    while changed:
+        changed = False
+        for a in assigns:
+            t = a.targets[0].id
+            if count[t] != 1:
+                continue  # reassigned: a class of its own
+            c = value_class(a.value, t)
+            if c is not None and cls.get(t, t) != c and c != t:
+                cls[t] = c
+                changed = True
+    return cls
+
+
+def class_of(atom, classes):
+    """The shape class of an atom (``None`` when unknown)."""
+    if isinstance(atom, gast.Constant):
+        return "()" if isinstance(atom.value, (int, float)) else None
+    if isinstance(atom, gast.Name):
+        return classes.get(atom.id, atom.id)
+    return None
+
+
+def common_class(atoms, classes):
+    """The class of an elementwise result of ``atoms``, or ``None`` when unknown."""
+    found = {class_of(a, classes) for a in atoms}
+    if None in found:
+        return None
+    found.discard("()")
+    if not found:
+        return "()"
+    return found.pop() if len(found) == 1 else None

@@ -103,7 +103,7 @@ def describe(node) -> str:
         fname = node.func.attr if isinstance(node.func, gast.Attribute) else (
             node.func.id if isinstance(node.func, gast.Name) else "call")
         if fname.startswith("__sct_ref"):
-            fname = "call"
+            fname = getattr(getattr(node.func, "ref_object", None), "__name__", "call")
         args = "_".join(describe(a) for a in node.args[:2])
         return f"{fname}_{args}" if args else fname
     if isinstance(node, gast.Attribute):

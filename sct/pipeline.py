@@ -90,7 +90,9 @@ def front(fn):
 
 
 def arg_names(tree) -> list:
-    return [a.id for a in tree.args.posonlyargs + tree.args.args]
+    """Parameters in order: positional ones, then keyword-only ones."""
+    a = tree.args
+    return [n.id for n in a.posonlyargs + a.args + a.kwonlyargs]
 
 
 def build(fn, flavor, argnums, arg_kinds, tuple_grads=False) -> Built:
@@ -105,7 +107,10 @@ def build(fn, flavor, argnums, arg_kinds, tuple_grads=False) -> Built:
     ctx.tuple_grads = tuple_grads
     names = arg_names(tree)
     active_args = [names[i] for i in argnums]
+    arg_kinds = tuple(arg_kinds) + ("O",) * (len(names) - len(arg_kinds))
     env = kinds.run(tree, dict(zip(names, arg_kinds)), resolved)
+    ctx.shapes = kinds.shape_classes(tree, resolved)
+    ctx.arg_names = names
     active = activity.run(tree, ctx, set(active_args), resolved)
     calls.prepare(tree, ctx, active, env, resolved)
     out_kind = env.get(tree.body[-1].value.id, "O") if isinstance(

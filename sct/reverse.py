@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 
 import gast
 
-from . import template
+from . import blocks, template
+from . import kinds as kinds_
 from .errors import NoDerivative, UnsupportedSyntax
 from .normalize import assign, load, store
 from .rules import lookup
@@ -74,6 +75,9 @@ class _Reverse:
         self.fixed = set(ctx.fixed_names)
         self.tape = None
         self.last_label = None
+        self.maybe_defined = set(ctx.arg_names)
+        self.shapes = ctx.shapes
+        self.first_defs = set()  # top-level statements that define a name first
 
     # -- names -------------------------------------------------------------------------
     def adj(self, name: str) -> str:
@@ -127,13 +131,21 @@ class _Reverse:
         if isinstance(s, gast.Assign):
             out = []
             for t in s.targets:
-                if isinstance(t, gast.Name) and t.id in self.fixed:
-                    out.append(Record(t.id))
+                if isinstance(t, gast.Name) and t.id in self.fixed \
+                        and t.id not in self.ctx.branch_tests:
+                    if self.loop_depth == 0 and t.id not in self.maybe_defined:
+                        self.first_defs.add(id(s))  # nothing to save yet
+                    else:
+                        out.append(Record(t.id))
+            self.maybe_defined |= {n.id for n in gast.walk(s) if isinstance(n, gast.Name)
+                                   and isinstance(n.ctx, gast.Store)}
             call = self.user_call(s)
             if call is not None:
                 return out + call.forward()
             return out + [s]
         if isinstance(s, gast.If):
+            self.maybe_defined |= {n.id for n in gast.walk(s) if isinstance(n, gast.Name)
+                                   and isinstance(n.ctx, gast.Store)}
             node = gast.If(test=s.test, body=self.fwd_block(s.body),
                            orelse=self.fwd_block(s.orelse))
             out = [gast.copy_location(node, s)]
@@ -141,6 +153,8 @@ class _Reverse:
                 out.append(_push(self.tape_name(), s.test.id))
             return out
         if isinstance(s, (gast.For, gast.While)):
+            self.maybe_defined |= {n.id for n in gast.walk(s) if isinstance(n, gast.Name)
+                                   and isinstance(n.ctx, gast.Store)}
             return self.forward_loop(s)
         if isinstance(s, (gast.Break, gast.Continue)):
             raise UnsupportedSyntax([(self.ctx.quoted.filename, self.ctx.quoted.line(s),
@@ -208,13 +222,16 @@ class _Reverse:
             else:
                 self.backward_value(s, target, out)
         for n in names:
-            if n in self.fixed:
+            if n in self.fixed and id(s) not in self.first_defs \
+                    and n not in self.ctx.branch_tests:
                 out.append(Restore(n))
             self.nz.discard(n)
         return out
 
     def backward_value(self, s, target, out):
         value = s.value
+        if isinstance(value, gast.Constant):
+            return
         if isinstance(value, gast.Name):
             if value.id in self.active:
                 self.accumulate(value.id, load(self.adj(target.id)), out)
@@ -227,13 +244,16 @@ class _Reverse:
                                           ctx=gast.Load())
                     self.accumulate(e.id, item, out)
             return
+        args, kws = _call_args(value)
+        if not any(self.is_active(n) for a in list(args) + list(kws.values())
+                   for n in gast.walk(a)):
+            return  # only inactive operands: no derivative flows here
         fn = self.resolved.get(value)
         r = lookup(fn) if fn is not None else None
         if r is None or not r.has_mode("adjoint"):
             raise NoDerivative(self.no_rule_message(s, value, fn))
         if r.nondiff:
             return
-        args, kws = _call_args(value)
         binding = template.bind(r, args, kws, self.ctx.quoted.where(s))
         binding[r.result] = load(target.id)
         positions = {p: i for i, p in enumerate(r.params)}
@@ -277,6 +297,11 @@ class _Reverse:
 
     def needs_unbroadcast(self, bound, position, value):
         args, _ = _call_args(value)
+        if len(args) < 2:
+            return False
+        result = kinds_.common_class(args, self.shapes)
+        if result is not None and kinds_.class_of(bound, self.shapes) == result:
+            return False
         kinds = [self.kind(a) for a in args]
         mine = kinds[position] if position < len(kinds) else self.kind(bound)
         others = [k for i, k in enumerate(kinds) if i != position]
@@ -405,41 +430,6 @@ def _pop(tape, name):
 
 
 # -- the pass ---------------------------------------------------------------------------------
-def _loop_facts(tree, resolved):
-    """Per loop: names local to one pass of the body, and adjoints it may touch."""
-    from .activity import _diff_reads
-    loops = [n for n in gast.walk(tree) if isinstance(n, (gast.For, gast.While))]
-    reads_outside = {}
-    locals_, touched = {}, {}
-    for loop in loops:
-        inside = {id(n) for n in gast.walk(loop)}
-        outside_reads = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
-                         and isinstance(n.ctx, gast.Load) and id(n) not in inside}
-        reads_outside[loop] = outside_reads
-        count, first_read, first_def = {}, {}, {}
-        for i, st in enumerate(loop.body):
-            for n in gast.walk(st):
-                if isinstance(n, gast.Name):
-                    if isinstance(n.ctx, gast.Store):
-                        count[n.id] = count.get(n.id, 0) + (
-                            1 if isinstance(st, gast.Assign) and n in st.targets else 2)
-                        first_def.setdefault(n.id, i)
-                    elif n.id not in first_read:
-                        first_read[n.id] = i
-        loc = {v for v, c in count.items() if c == 1 and v not in outside_reads
-               and first_read.get(v, len(loop.body)) > first_def[v]}
-        if isinstance(loop, gast.While):
-            loc.discard(loop.test.id)
-        locals_[loop] = loc
-        t = set()
-        for n in gast.walk(loop):
-            if isinstance(n, gast.Assign):
-                t |= _diff_reads(n.value, resolved)
-                t |= {x.id for x in n.targets if isinstance(x, gast.Name)}
-        touched[loop] = t
-    return locals_, touched
-
-
 def _assign_counts(tree):
     counts = {}
     for n in gast.walk(tree):
@@ -468,12 +458,15 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
             after checking at run time that the output is a scalar).
     """
     ctx.loop_counters = {}
-    ctx.loop_locals, ctx.loop_touched = _loop_facts(tree, resolved)
+    from .activity import _diff_reads
+    ctx.loop_locals, ctx.loop_touched = blocks.loop_facts(
+        tree, lambda v: _diff_reads(v, resolved))
     counts = _assign_counts(tree)
     ctx.other_assignments = {
         n.target.id: counts.get(n.target.id, 0) > 1
         for n in gast.walk(tree) if isinstance(n, gast.For)}
     ctx.user_calls = getattr(ctx, "user_calls", {})
+    ctx.branch_tests = {n.test.id for n in gast.walk(tree) if isinstance(n, gast.If)}
     r = _Reverse(ctx, active, kinds, resolved)
     body, ret = tree.body[:-1], tree.body[-1]
     out = ret.value
@@ -481,15 +474,29 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
     seed_name = ctx.namer.fresh("out_bar")
     rev_head = []
     if isinstance(out, gast.Name) and out.id in active:
-        r.adj_names[out.id] = seed_name
         r.nz.add(out.id)
         if seed == "one":
-            rev_head.append(assign(seed_name, gast.Constant(value=1.0, kind=None)))
+            value = gast.Constant(value=1.0, kind=None)
         elif seed == "check":
             from .runtime import scalar_seed
-            rev_head.append(assign(seed_name, gast.Call(
-                func=ctx.ref(scalar_seed), args=[load(out.id)], keywords=[])))
+            value = gast.Call(func=ctx.ref(scalar_seed), args=[load(out.id)], keywords=[])
+        else:
+            value = None
+        if out.id in r.fixed or out.id in active_args:
+            # the returned name is reassigned: its adjoint starts as the seed
+            rev_head.append(assign(r.adj(out.id), value or load(seed_name)))
+            if value is not None:
+                seed_name = r.adj(out.id)
+        else:
+            r.adj_names[out.id] = seed_name
+            if value is not None:
+                rev_head.append(assign(seed_name, value))
     rev = r.rev_block(body)
+    if isinstance(out, gast.Name) and (out.id in r.fixed):
+        # the reverse sweep restores overwritten names: keep the value first
+        value_name = ctx.namer.fresh("value")
+        fwd.append(assign(value_name, load(out.id)))
+        out = load(value_name)
     grads = [(a, r.adj(a) if a in r.nz else None) for a in active_args]
     ctx.seed_name = seed_name
 
@@ -498,6 +505,7 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
              and isinstance(n.ctx, gast.Load)}
     args = {a.id for a in tree.args.args + tree.args.posonlyargs + tree.args.kwonlyargs}
     recorded = set()
+    targets = set()
 
     def fill(stmts, forward):
         outl = []
@@ -505,7 +513,7 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
             if isinstance(st, Record) or (isinstance(st, tuple) and st[0] == "push-target"):
                 name = st.name if isinstance(st, Record) else st[1]
                 if name in reads:
-                    recorded.add(name)
+                    (recorded if isinstance(st, Record) else targets).add(name)
                     outl.append(_push(r.tape_name(), name))
             elif isinstance(st, Restore) or (isinstance(st, tuple) and st[0] == "pop-target"):
                 name = st.name if isinstance(st, Restore) else st[1]
@@ -525,4 +533,4 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
     if r.tape is not None:
         inits.insert(0, assign(r.tape, gast.List(elts=[], ctx=gast.Load())))
     return Sweeps(fwd=inits + fwd, rev=rev, out=out, grads=grads, tape=r.tape,
-                  recorded=sorted(recorded), adjoints=dict(r.adj_names))
+                  recorded=sorted(recorded | targets), adjoints=dict(r.adj_names))

@@ -14,6 +14,8 @@ from .errors import NotDifferentiable
 
 def unbroadcast(g, x):
     """Sum ``g`` down to the shape of ``x``: the adjoint of NumPy broadcasting."""
+    if type(g) is np.ndarray and type(x) is np.ndarray and g.shape == x.shape:
+        return g
     gs = np.shape(g)
     xs = np.shape(x)
     if gs == xs:

@@ -49,6 +49,17 @@ def _is_literal(v):
         isinstance(v, tuple) and all(_is_literal(x) for x in v))
 
 
+def index_value(node, ref):
+    """An index expression as a value: ``1:3`` becomes ``slice(1, 3, None)``."""
+    if isinstance(node, gast.Slice):
+        parts = [p if p is not None else gast.Constant(value=None, kind=None)
+                 for p in (node.lower, node.upper, node.step)]
+        return gast.Call(func=ref(slice), args=parts, keywords=[])
+    if isinstance(node, gast.Tuple) and any(isinstance(e, gast.Slice) for e in node.elts):
+        return gast.Tuple(elts=[index_value(e, ref) for e in node.elts], ctx=gast.Load())
+    return node
+
+
 def zero(primal):
     node = gast.Name(id=ZERO, ctx=gast.Load(), annotation=None, type_comment=None)
     node.primal = primal
@@ -67,6 +78,10 @@ class _Subst(gast.NodeTransformer):
         if isinstance(node.value, gast.Name) and node.value.id == "d":
             key = node.slice.id
             return self.deriv(key)
+        if isinstance(node.slice, gast.Name) and node.slice.id in self.binding:
+            node.value = self.visit(node.value)
+            node.slice = copy.deepcopy(self.binding[node.slice.id])  # an index, as is
+            return node
         self.generic_visit(node)
         return node
 
@@ -78,7 +93,7 @@ class _Subst(gast.NodeTransformer):
             v = self.binding[node.id]
             if isinstance(v, tuple) and v and v[0] == "__default__":
                 return self.ref(v[1])
-            return copy.deepcopy(v)
+            return index_value(copy.deepcopy(v), self.ref)
         if node.id in self.globals:
             return self.ref(self.globals[node.id])
         return node

@@ -1,0 +1,92 @@
+"""Which names live within one block, and what a loop's reverse may touch.
+
+A name is *local* to a block (a statement list) when it is assigned exactly once, by a
+statement of that block, and read only later in the same block. Temporaries made by
+``normalize`` are local. In the reverse sweep a local name's adjoint starts at zero
+each time its block is reversed, so it needs no initialization or reset, even in a
+loop.
+
+>>> import gast
+>>> tree = gast.parse('''
+... def f(x, n):
+...     y = 0.0
+...     for i in range(n):
+...         t = x * i
+...         y = y + t
+...     return y
+... ''').body[0]
+>>> sorted(local_names(tree))
+['t']
+"""
+
+from __future__ import annotations
+
+import gast
+
+_BLOCK_FIELDS = ("body", "orelse")
+
+
+def _blocks(node):
+    for f in _BLOCK_FIELDS:
+        b = getattr(node, f, None)
+        if isinstance(b, list) and b and isinstance(b[0], gast.stmt):
+            yield b
+
+
+def _stores(node):
+    return [n.id for n in gast.walk(node)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
+
+
+def _loads(node):
+    return [n.id for n in gast.walk(node)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+
+
+def local_names(tree) -> dict:
+    """``{name: defining statement}`` for every block-local name."""
+    counts = {}
+    for name in _stores(tree):
+        counts[name] = counts.get(name, 0) + 1
+    args = {a.id for a in tree.args.args + tree.args.posonlyargs + tree.args.kwonlyargs}
+    total_reads = {}
+    for name in _loads(tree):
+        total_reads[name] = total_reads.get(name, 0) + 1
+    found = {}
+
+    def visit(block):
+        for i, st in enumerate(block):
+            if isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(
+                    st.targets[0], gast.Name):
+                name = st.targets[0].id
+                if counts.get(name) == 1 and name not in args:
+                    later = sum(_loads(s).count(name) for s in block[i + 1:])
+                    if later == total_reads.get(name, 0):
+                        found[name] = st
+            for inner in _blocks(st):
+                visit(inner)
+
+    visit(tree.body)
+    return found
+
+
+def loop_facts(tree, diff_reads):
+    """Per loop: names local to its body, and names whose adjoints its reverse touches.
+
+    Args:
+        diff_reads: ``value -> names`` a derivative can flow from (see activity.py).
+    """
+    local = local_names(tree)
+    locals_, touched = {}, {}
+    for loop in (n for n in gast.walk(tree) if isinstance(n, (gast.For, gast.While))):
+        body_ids = {id(s) for s in loop.body}
+        inside = {id(n) for n in gast.walk(loop)}
+        locals_[loop] = {n for n, st in local.items() if id(st) in body_ids}
+        nested_local = {n for n, st in local.items() if id(st) in inside}
+        t = set()
+        for n in gast.walk(loop):
+            if isinstance(n, gast.Assign):
+                t |= diff_reads(n.value)
+                t |= {x.id for x in n.targets if isinstance(x, gast.Name)}
+        touched[loop] = t - nested_local
+    return locals_, touched

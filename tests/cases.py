@@ -1,0 +1,276 @@
+"""Small user functions that drive the cross-checks of every engine.
+
+Each case is ``Case(fn, args, argnums)``. The functions are ordinary module-level
+NumPy code, as a user would write it; the tests differentiate them with every engine
+and compare with central finite differences.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+import sct
+
+SCALE = 0.5
+
+
+@dataclass
+class Case:
+    fn: object
+    args: tuple
+    argnums: tuple
+    scalar_output: bool = True
+
+    @property
+    def id(self):
+        return self.fn.__name__
+
+
+# --- straight-line code ---------------------------------------------------------------
+def demo(x1, x2):
+    return np.log(x1) + x1 * x2 - np.sin(x2)
+
+
+def arith(a, b):
+    c = a * b - a / b + a ** 2 - (-b) + b ** a
+    c += 3.0
+    c *= a
+    return c / 2.0 + abs(a - 3.0 * b) + a // 1.0
+
+
+def math_module(x, y):
+    z = math.sin(x) * math.exp(y) + math.log(x) - math.sqrt(y) + math.tanh(x * y)
+    return z + math.atan2(x, y) + math.pow(x, 1.5) + math.log1p(y) + math.hypot(x, y)
+
+
+def mlp_loss(W1, b1, W2, b2, X, Y):
+    h = np.tanh(X @ W1 + b1)
+    z = h @ W2 + b2
+    z = z - np.max(z, axis=1, keepdims=True)
+    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return -np.mean(np.sum(Y * logp, axis=1))
+
+
+def reductions(x):
+    a = np.sum(x, axis=0)
+    b = np.mean(x, axis=1, keepdims=True)
+    c = np.prod(x + 2.0)
+    d = np.max(x, axis=0) + np.min(x)
+    return np.sum(a * a) + np.sum(b) + c + np.sum(d) + np.std(x) + np.var(x, axis=0)[1]
+
+
+def shapes(x, w):
+    y = x.T @ w
+    z = np.reshape(y, (-1,))
+    s = np.concatenate([z, z * 2.0])
+    t = np.stack([s, s ** 2], axis=1)
+    u = np.outer(s[:3], z)
+    return np.sum(t) + np.sum(u) + x.sum() + np.dot(z, z) + np.transpose(x)[0, 1]
+
+
+def indexing(x):
+    a = x[0]
+    b = x[1:3]
+    c = x[-1] * x[2]
+    d = x[np.array([0, 0, 3])]
+    return a * np.sum(b) + c + np.sum(d ** 2)
+
+
+def matrix_index(m):
+    return m[0, 1] * m[1, 0] + np.sum(m[:, 1]) + np.sum(m[1, :] ** 2)
+
+
+def elementwise(x, y):
+    a = np.maximum(x, y) + np.minimum(x, 0.5 * y)
+    b = np.where(x > 0.0, x * y, y)
+    c = np.clip(x, -0.5, 0.5)
+    d = np.exp(-x * x) * np.cosh(y) + np.arctan(x) + np.sqrt(np.abs(y) + 1.0)
+    return np.sum(a + b + c + d + np.square(x) + np.log1p(y * y))
+
+
+def broadcasting(a, b, c):
+    return np.sum(a * b + c) + np.sum((a - c) / (b + 3.0))
+
+
+def nondiff(x):
+    n = len(x)
+    k = np.argmax(x)
+    s = np.floor(x[0]) + int(n > 2)
+    return np.sum(x * n) + x[k] + s + np.sum(x > 0.0)
+
+
+def defaults(x, scale=2.0, *, shift=1.0):
+    return np.sum(x * scale + shift) * SCALE
+
+
+def uses_defaults(x):
+    return defaults(x) + defaults(x, scale=3.0)
+
+
+def tuples(x, y):
+    p = (x, y * 2.0)
+    a, b = p
+    c, d = b, a
+    return a * b + c * d
+
+
+def helper(a, b):
+    return a * np.sin(b)
+
+
+def calls_helper(x, y):
+    z = helper(x, y) + helper(y, x)
+    return z * 2.0
+
+
+def pair(a, b):
+    return a * b, a + b
+
+
+def calls_pair(x, y):
+    s, t = pair(x, y)
+    return s * t
+
+
+def stopped(x):
+    return np.sum(x * sct.stop_gradient(x))
+
+
+def methods(x):
+    return x.mean() + x.max(axis=0).sum() + x.clip(-0.2, 0.2).sum() + x.astype(float).prod()
+
+
+def ternary(x):
+    y = x * 2.0 if x > 0.0 else -x
+    return y * y + (x if x < 1.0 else 1.0)
+
+
+def chained(x):
+    ok = 0.0 < x < 2.0 and x != 1.0
+    return x * 3.0 if ok else x
+
+
+def shadowing(np_, tape, x_bar, grad, result):
+    out = np_ * tape + x_bar * grad
+    result = out * result
+    return result
+
+
+# --- control flow ---------------------------------------------------------------------
+def branch(x):
+    if x > 0.0:
+        y = x * x
+    elif x > -1.0:
+        y = np.sin(x)
+    else:
+        y = -x
+    return y * 3.0
+
+
+def scalar_loop(x, y0, n):
+    y = y0
+    for i in range(n):
+        y = np.sin(y) * x + 0.1 * y
+    return y
+
+
+def rnn(W, U, b, xs):
+    h = np.zeros(W.shape[0])
+    for t in range(xs.shape[0]):
+        h = np.tanh(W @ h + U @ xs[t] + b)
+    return np.sum(h ** 2)
+
+
+def while_loop(x):
+    s = 0.0
+    k = 0
+    while s < 10.0:
+        s = s + x * k
+        k = k + 1
+    return s
+
+
+def loop_branch(x, n):
+    acc = 0.0
+    for i in range(n):
+        if i % 2 == 0:
+            acc = acc + np.sin(x * i)
+        else:
+            acc = acc * x
+    return acc
+
+
+def nested_loops(x, n):
+    total = 0.0
+    for i in range(n):
+        y = x
+        for j in range(i):
+            y = y * 0.9 + np.cos(y)
+        total = total + y
+    return total
+
+
+def loop_calls_helper(x, n):
+    y = x
+    for i in range(1, n, 2):
+        y = helper(y, x) + 0.5 * y
+    return y
+
+
+def range_forms(x):
+    s = 0.0
+    for i in range(2, 9, 3):
+        s = s + x ** i
+    for i in range(5, 0, -2):
+        s = s * x + i
+    return s
+
+
+def vector_out(x):
+    return x * np.sin(x)
+
+
+rng = np.random.default_rng(0)
+_X = rng.normal(size=(5, 4))
+_Y = np.eye(3)[rng.integers(0, 3, size=5)]
+
+CASES = [
+    Case(demo, (2.0, 5.0), (0, 1)),
+    Case(arith, (1.3, 0.7), (0, 1)),
+    Case(math_module, (0.8, 1.4), (0, 1)),
+    Case(mlp_loss, (rng.normal(size=(4, 6)) * 0.5, rng.normal(size=6) * 0.1,
+                    rng.normal(size=(6, 3)) * 0.5, rng.normal(size=3) * 0.1, _X, _Y),
+         (0, 1, 2, 3)),
+    Case(reductions, (rng.normal(size=(3, 4)),), (0,)),
+    Case(shapes, (rng.normal(size=(3, 2)), rng.normal(size=(3, 2))), (0, 1)),
+    Case(indexing, (rng.normal(size=5),), (0,)),
+    Case(matrix_index, (rng.normal(size=(3, 3)),), (0,)),
+    Case(elementwise, (rng.normal(size=6), rng.normal(size=6)), (0, 1)),
+    Case(broadcasting, (rng.normal(size=(3, 1)), rng.normal(size=(1, 4)), 0.7),
+         (0, 1, 2)),
+    Case(nondiff, (rng.normal(size=4),), (0,)),
+    Case(defaults, (rng.normal(size=3),), (0,)),
+    Case(uses_defaults, (rng.normal(size=3),), (0,)),
+    Case(tuples, (0.3, 1.1), (0, 1)),
+    Case(calls_helper, (0.4, 1.2), (0, 1)),
+    Case(calls_pair, (0.4, 1.2), (0, 1)),
+    Case(methods, (rng.normal(size=(3, 4)),), (0,)),
+    Case(ternary, (0.6,), (0,)),
+    Case(ternary, (-0.6,), (0,)),
+    Case(chained, (0.5,), (0,)),
+    Case(chained, (3.5,), (0,)),
+    Case(shadowing, (1.1, 1.2, 1.3, 1.4, 1.5), (0, 1, 2, 3, 4)),
+    Case(branch, (1.5,), (0,)),
+    Case(branch, (-0.5,), (0,)),
+    Case(branch, (-1.5,), (0,)),
+    Case(scalar_loop, (0.7, 0.3, 10), (0, 1)),
+    Case(rnn, (rng.normal(size=(4, 4)) * 0.5, rng.normal(size=(4, 3)), rng.normal(size=4),
+               rng.normal(size=(5, 3))), (0, 1, 2)),
+    Case(while_loop, (1.3,), (0,)),
+    Case(loop_branch, (0.8, 7), (0,)),
+    Case(nested_loops, (0.6, 4), (0,)),
+    Case(loop_calls_helper, (0.6, 6), (0,)),
+    Case(range_forms, (1.1,), (0,)),
+    Case(vector_out, (rng.normal(size=4),), (0,), scalar_output=False),
+]

@@ -1,0 +1,26 @@
+"""Central finite differences for the tests (float64, step 1e-6)."""
+
+import numpy as np
+
+EPS = 1e-6
+
+
+def _perturb(args, i, delta):
+    args = list(args)
+    args[i] = args[i] + delta
+    return args
+
+
+def directional(f, args, argnums, directions, eps=EPS):
+    """(f(x + eps v) - f(x - eps v)) / (2 eps) along ``directions`` (one per argnum)."""
+    plus, minus = list(args), list(args)
+    for i, v in zip(argnums, directions):
+        plus[i] = args[i] + eps * v
+        minus[i] = args[i] - eps * v
+    return (np.asarray(f(*plus)) - np.asarray(f(*minus))) / (2 * eps)
+
+
+def random_like(x, rng):
+    if isinstance(x, np.ndarray):
+        return rng.normal(size=x.shape)
+    return float(rng.normal())
