@@ -10,7 +10,6 @@ rebuild, as a changed function would.
 
 from __future__ import annotations
 
-import functools
 import inspect
 import threading
 import weakref
@@ -19,6 +18,7 @@ import numpy as np
 
 from . import kinds as _kinds
 from . import pipeline
+from .dispatch import Dispatcher
 from .errors import NotDifferentiable, SCTError, UnsupportedSyntax
 from .rules import core as _rules_core
 from .runtime import stop_gradient  # noqa: F401  (re-exported)
@@ -45,7 +45,10 @@ def derived(fn, flavor, argnums, arg_kinds, tuple_grads=False) -> pipeline.Built
     """The cached derivative ``flavor`` of ``fn`` (built on first use)."""
     key = (flavor, tuple(argnums), tuple(arg_kinds), tuple_grads,
            _rules_core.generation[0])
-    per_fn = _cache.get(fn)
+    try:
+        per_fn = _cache.get(fn)
+    except TypeError:  # not weakly referenceable: not a Python function either
+        return pipeline.build(fn, flavor, tuple(argnums), tuple(arg_kinds), tuple_grads)
     built = per_fn.get(key) if per_fn is not None else None
     if built is not None and _guards_hold(built.guards):
         return built
@@ -122,69 +125,23 @@ def _param_names(fn):
 
 def _make_dispatcher(f, flavor, argnums, transform_name):
     nums, tuple_grads = _argnums(argnums)
-    try:
-        sig = inspect.signature(f)
-    except (TypeError, ValueError):
-        sig = None
-    table: dict = {}
     state = {"last": None}
 
-    def specialize(args, key):
+    def specialize(args):
         kinds = _arg_kinds(f, args, nums)
         built = derived(f, flavor, nums, kinds, tuple_grads)
-        fn = built.functions[0]
-        checks = [i for i in nums if kinds[i] == "A"]
-        guards = built.guards
-        if checks or guards:
-            def entry(*a, _fn=fn, _checks=tuple(checks), _guards=guards, **kw):
-                for i in _checks:
-                    if a[i].dtype.kind != "f":
-                        _arg_kinds(f, a, nums)
-                if not _guards_hold(_guards):
-                    table.pop(key, None)
-                    return call(*a, **kw)
-                return _fn(*a, **kw)
-        else:
-            entry = fn
         state["last"] = built
-        table[key] = entry
-        return entry
+        return built.functions[0], tuple(i for i in nums if kinds[i] == "A"), built.guards
 
-    def call(*args, **kwargs):
-        if kwargs:
-            args, kwargs = _bind_all(sig, f, args, kwargs)
-            key = tuple(map(type, args))
-            entry = table.get(key)
-            if entry is None:
-                entry = specialize(args, key)
-            return entry(*args, **kwargs)
-        key = tuple(map(type, args))
-        entry = table.get(key)
-        if entry is None:
-            entry = specialize(args, key)
-        return entry(*args)
-
-    functools.update_wrapper(call, f)
-    call.__name__ = f"{getattr(f, '__name__', 'f')}_{transform_name}"
-    call.__qualname__ = call.__name__
-    call.__sct__ = {"fn": f, "flavor": flavor, "argnums": nums, "state": state,
-                    "tuple_grads": tuple_grads}
-    del call.__wrapped__
-    return call
-
-
-def _bind_all(sig, f, args, kwargs):
-    if sig is None:
-        raise TypeError(f"{f!r} takes no keyword arguments")
-    ba = sig.bind(*args, **kwargs)
-    ba.apply_defaults()
-    out, kw = [], {}
-    for p in sig.parameters.values():
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
-            out.append(ba.arguments[p.name])
-        elif p.kind == p.KEYWORD_ONLY:
-            kw[p.name] = ba.arguments[p.name]
-    return tuple(out), kw
+    info = {"fn": f, "flavor": flavor, "argnums": nums, "state": state,
+            "tuple_grads": tuple_grads}
+    if not inspect.isfunction(f):
+        def call(*args, **kwargs):
+            return specialize(args)[0](*args, **kwargs)
+        call.__sct__ = info
+        return call
+    name = f"{getattr(f, '__name__', 'f')}_{transform_name}"
+    return Dispatcher(f, name, specialize, info).fn
 
 
 def grad(f=None, argnums=0):

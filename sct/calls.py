@@ -29,6 +29,7 @@ class UserCall:
         self.ctx, self.stmt, self.fn = ctx, stmt, fn
         self.args, self.active_pos = args, active_pos
         self.fwd_fn, self.bwd_fn = built.functions
+        self.out_kind = built.out_kind
         base = getattr(fn, "__name__", "call")
         self.saved = ctx.namer.fresh(f"{base}_saved")
         self.in_loop = False

@@ -50,7 +50,7 @@ def to_source(tree) -> str:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                src = _astor.to_source(node)
+                src = _astor.to_source(node, pretty_source="".join)
         except Exception:  # pragma: no cover - astor lagging a new Python
             src = None
     if src is None:

@@ -48,7 +48,9 @@ def join(a, b):
 
 
 def _elementwise(kinds):
-    kinds = [k for k in kinds if k is not None]
+    if any(k is None for k in kinds):
+        return None
+    kinds = list(kinds)
     if kinds and all(k in ("S", "I") for k in kinds):
         return "S"
     if any(k == "A" for k in kinds) and all(k in ("S", "I", "A") for k in kinds):
@@ -69,7 +71,9 @@ class _Kinds:
             return "S" if isinstance(v, float) else ("I" if isinstance(
                 v, (int, bool)) else "O")
         if isinstance(node, gast.Name):
-            return self.env.get(node.id, "O")
+            if node.id in self.env:
+                return self.env[node.id]
+            return None if node.id in self.locals else "O"  # None: not known yet
         if isinstance(node, (gast.Tuple, gast.List)):
             return "T"
         return "O"
@@ -83,6 +87,8 @@ class _Kinds:
             return "T"
         if isinstance(v, gast.UnaryOp):
             return "I" if isinstance(v.op, gast.Not) else self.atom(v.operand)
+        if isinstance(v, gast.IfExp):
+            return None
         if isinstance(v, gast.BinOp):
             if isinstance(v.op, gast.MatMult):
                 return "N"
@@ -91,6 +97,8 @@ class _Kinds:
             k = self.atom(v.value)
             return "N" if k in ("A", "N") else "O"
         if isinstance(v, gast.Call):
+            if v in self.calls:
+                return self.calls[v]
             r = lookup(self.resolved.get(v)) if v in self.resolved else None
             if r is None:
                 return "O"
@@ -108,10 +116,13 @@ class _Kinds:
         return "O"
 
 
-def run(tree, arg_kinds: dict, resolved) -> dict:
+def run(tree, arg_kinds: dict, resolved, call_kinds=None) -> dict:
     """``{name: kind}`` given the kinds of the arguments."""
     env = dict(arg_kinds)
     k = _Kinds(env, resolved)
+    k.locals = {n.id for n in gast.walk(tree)
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    k.calls = dict(call_kinds or {})
     assigns = [n for n in gast.walk(tree) if isinstance(n, (gast.Assign, gast.For))]
     changed = True
     while changed:
@@ -125,6 +136,8 @@ def run(tree, arg_kinds: dict, resolved) -> dict:
                 if not isinstance(node.targets[0], gast.Name):
                     continue
                 name, kind = node.targets[0].id, k.value(node.value)
+            if kind is None:
+                continue
             new = join(env.get(name), kind)
             if new != env.get(name):
                 env[name] = new
@@ -160,17 +173,19 @@ def shape_classes(tree, resolved) -> dict:
                 return of(v.operand)
             if isinstance(v, gast.Call):
                 r = lookup(resolved.get(v)) if v in resolved else None
+                kw = {k.arg: k.value for k in v.keywords}
+                if r is not None and r.output == "reduce" and len(v.args) == 1 and \
+                        isinstance(kw.get("keepdims"), gast.Constant) and \
+                        kw["keepdims"].value is True:
+                    inner = of(v.args[0])
+                    return f"kd:{inner}" if inner else target  # broadcasts back onto x
                 if r is None or not r.elementwise or v.keywords:
                     return target
                 args = v.args
             else:
                 args = [v.left, v.right]
-            classes = {of(a) for a in args} - {"()"}
-            if None in classes:
-                return target
-            if not classes:
-                return "()"
-            return classes.pop() if len(classes) == 1 else target
+            c = common_class(args, cls)
+            return target if c is None else c
         return target
 
     changed = True
@@ -202,6 +217,8 @@ def common_class(atoms, classes):
     if None in found:
         return None
     found.discard("()")
+    # a keepdims reduction of x broadcasts back onto x's shape
+    found = {c for c in found if not (c.startswith("kd:") and c[3:] in found)}
     if not found:
         return "()"
     return found.pop() if len(found) == 1 else None

@@ -108,6 +108,40 @@ class _Opt:
                             value[i] = copy.deepcopy(env[v.id])
                             self.changed = True
 
+    # -- fusing accumulations --------------------------------------------------------------
+    def fuse(self, stmts):
+        """``a = e1; ...; a = a + e2`` -> ``a = e1 + e2`` when nothing between reads ``a``
+        or writes what ``e1`` reads."""
+        out = list(stmts)
+        i = 0
+        while i < len(out):
+            s = out[i]
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                s.body = self.fuse(s.body)
+                s.orelse = self.fuse(s.orelse)
+            if _simple_assign(s):
+                a = s.targets[0].id
+                deps = _reads(s.value) | {a}
+                for j in range(i + 1, len(out)):
+                    t = out[j]
+                    if _is_comment(t):
+                        continue
+                    if _simple_assign(t) and t.targets[0].id == a and isinstance(
+                            t.value, gast.BinOp) and isinstance(t.value.op, gast.Add) \
+                            and isinstance(t.value.left, gast.Name) \
+                            and t.value.left.id == a and a not in _reads(t.value.right):
+                        t.value.left = s.value
+                        t.value = self.fold(t.value)
+                        del out[i]
+                        self.changed = True
+                        i -= 1
+                        break
+                    if a in _reads(t) or _writes(t) & deps or not isinstance(
+                            t, gast.Assign):
+                        break
+            i += 1
+        return out
+
     # -- folding ------------------------------------------------------------------------
     def floaty(self, e) -> bool:
         if isinstance(e, gast.Name):
@@ -230,6 +264,11 @@ class _Opt:
         return _prune_comments(out), live
 
 
+def _simple_assign(s) -> bool:
+    return isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(
+        s.targets[0], gast.Name)
+
+
 def _prune_comments(stmts):
     """Drop labels with nothing under them."""
     out = []
@@ -273,6 +312,7 @@ def run(stmts, floats=(), pure_call=lambda call: False, live_out=None, max_round
     for _ in range(max_rounds):
         opt.changed = False
         stmts = opt.propagate(stmts)
+        stmts = opt.fuse(stmts)
         stmts, _ = opt.dce(stmts, set(live_out or ()))
         if not opt.changed:
             break

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import types
 from dataclasses import dataclass
 
 import gast
@@ -113,6 +114,9 @@ def build(fn, flavor, argnums, arg_kinds, tuple_grads=False) -> Built:
     ctx.arg_names = names
     active = activity.run(tree, ctx, set(active_args), resolved)
     calls.prepare(tree, ctx, active, env, resolved)
+    if ctx.user_calls:  # what the callees return sharpens the kinds
+        env = kinds.run(tree, dict(zip(names, arg_kinds)), resolved,
+                        {s.value: uc.out_kind for s, uc in ctx.user_calls.items()})
     out_kind = env.get(tree.body[-1].value.id, "O") if isinstance(
         tree.body[-1].value, gast.Name) else "S"
     if flavor in ("grad", "value_and_grad"):
@@ -139,6 +143,8 @@ def _guards(ctx):
     out = []
     q = ctx.quoted
     for (where, name), obj in sorted(ctx.guards.items(), key=lambda kv: kv[0]):
+        if isinstance(obj, types.ModuleType):
+            continue  # a module rebound to another module: not worth a check per call
         if where == "global":
             out.append((q.globals, name, obj))
         elif where == "cell":
@@ -167,3 +173,4 @@ def stage_data(fn, stage: str, argnums=(0,)):
 
 
 _build_lock = threading.RLock()
+

@@ -66,6 +66,8 @@ def quote(fn) -> Quoted:
         SourceUnavailable: builtins, C functions, functions typed at a REPL before
             Python 3.13, or made by ``exec``.
     """
+    if not inspect.isfunction(fn):
+        raise _unreadable(fn, "it is not a Python function")
     raw = inspect.unwrap(fn) if not hasattr(fn, "__sct__") else fn
     if not inspect.isfunction(raw):
         raise _unreadable(fn, "it is not a Python function")

@@ -244,10 +244,9 @@ class _Reverse:
                                           ctx=gast.Load())
                     self.accumulate(e.id, item, out)
             return
-        args, kws = _call_args(value)
-        if not any(self.is_active(n) for a in list(args) + list(kws.values())
-                   for n in gast.walk(a)):
+        if not any(self.is_active(n) for n in gast.walk(value)):
             return  # only inactive operands: no derivative flows here
+        args, kws = _call_args(value)
         fn = self.resolved.get(value)
         r = lookup(fn) if fn is not None else None
         if r is None or not r.has_mode("adjoint"):

@@ -1,0 +1,105 @@
+"""Functions that sct must refuse, each marked on the offending line with '# <- name'."""
+
+import numpy as np
+
+
+def uses_yield(x):
+    yield x * 2.0  # <- yield
+
+
+def uses_try(x):
+    try:  # <- try
+        y = x * 2.0
+    except ValueError:
+        y = x
+    return y
+
+
+def uses_with(x):
+    with open("f") as fh:  # <- with
+        y = x
+    return y
+
+
+def uses_global(x):
+    global COUNTER  # <- global
+    return x
+
+
+def uses_nonlocal(x):
+    def inner():  # <- nested def
+        return x
+    return x
+
+
+def uses_del(x):
+    y = x * 2.0
+    del y  # <- del
+    return x
+
+
+def uses_star_args(*xs):  # <- star args
+    return xs[0]
+
+
+def uses_early_return(x):
+    if x > 0.0:
+        return x  # <- early return
+    return -x
+
+
+def uses_lambda(x):
+    f = lambda t: t * 2.0  # <- lambda
+    return f(x)
+
+
+def uses_exec(x):
+    exec("y = 1")  # <- exec
+    return x
+
+
+def uses_item_store(x):
+    y = np.zeros(3)
+    y[0] = x  # <- item store
+    return np.sum(y)
+
+
+def uses_while_else(x):
+    while x > 10.0:  # <- while else
+        x = x / 2.0
+    else:
+        x = x + 1.0
+    return x
+
+
+def uses_break(x):
+    for i in range(3):
+        if i > 1:
+            break  # <- break
+        x = x * 2.0
+    return x
+
+
+def many_problems(x):
+    try:  # <- many 1
+        pass
+    except ValueError:
+        pass
+    y = lambda t: t  # <- many 2
+    return x
+
+
+def _no_rule_helper(x):
+    return x
+
+
+def calls_unknown_builtin(x):
+    return np.sum(np.fft.fft(x).real)  # <- no rule
+
+
+def calls_local_function(x, fn):
+    return fn(x)  # <- unknown call
+
+
+def no_return(x):
+    y = x * 2.0  # <- no return

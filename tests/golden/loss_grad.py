@@ -1,0 +1,14 @@
+def loss_grad(w, x):
+    # forward sweep
+    w_times_x = w * x
+    h = np.tanh(w_times_x)
+    h_times_h = h * h
+
+    # reverse sweep
+    # golden_cases.py:12  return np.sum(h * h)
+    h_times_h_bar = unreduce(1.0, h_times_h, None, False)
+    h_bar = h_times_h_bar * h + h * h_times_h_bar
+    # golden_cases.py:11  h = np.tanh(w * x)
+    w_times_x_bar = h_bar * (1.0 - h * h)
+    w_bar = unbroadcast(w_times_x_bar * x, w)
+    return as_grad(w_bar, w)

@@ -1,0 +1,41 @@
+def mlp_loss_grad(W1, b1, W2, b2, X, Y):
+    # forward sweep
+    X_at_W1 = X @ W1
+    X_at_W1_plus_b1 = X_at_W1 + b1
+    h = np.tanh(X_at_W1_plus_b1)
+    h_at_W2 = h @ W2
+    z = h_at_W2 + b2
+    max_z = np.max(z, axis=1, keepdims=True)
+    z_1 = z - max_z
+    exp_z = np.exp(z_1)
+    sum_exp_z = np.sum(exp_z, axis=1, keepdims=True)
+    log_sum_exp_z = np.log(sum_exp_z)
+    logp = z_1 - log_sum_exp_z
+    Y_times_logp = Y * logp
+    sum_Y_times_logp = np.sum(Y_times_logp, axis=1)
+    out_t1 = np.mean(sum_Y_times_logp)
+
+    # reverse sweep
+    # golden_cases.py:20  return -np.mean(np.sum(Y * logp, axis=1))
+    sum_Y_times_logp_bar = unreduce(-1.0, sum_Y_times_logp, None, False) * (np.size(out_t1) / np.size(sum_Y_times_logp))
+    Y_times_logp_bar = unreduce(sum_Y_times_logp_bar, Y_times_logp, 1, False)
+    logp_bar = unbroadcast(Y * Y_times_logp_bar, logp)
+    # golden_cases.py:19  logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    log_sum_exp_z_bar = unbroadcast(-logp_bar, log_sum_exp_z)
+    sum_exp_z_bar = log_sum_exp_z_bar / sum_exp_z
+    exp_z_bar = unreduce(sum_exp_z_bar, exp_z, 1, True)
+    z_1_bar = logp_bar + exp_z_bar * exp_z
+    # golden_cases.py:18  z = z - np.max(z, axis=1, keepdims=True)
+    max_z_bar = unbroadcast(-z_1_bar, max_z)
+    z_bar = z_1_bar + unreduce(max_z_bar, z, 1, True) * extremum_mask(z, max_z, 1, True)
+    # golden_cases.py:17  z = h @ W2 + b2
+    h_at_W2_bar = unbroadcast(z_bar, h_at_W2)
+    b2_bar = unbroadcast(z_bar, b2)
+    h_bar = matmul_adjoint_a(h_at_W2_bar, h, W2)
+    W2_bar = matmul_adjoint_b(h_at_W2_bar, h, W2)
+    # golden_cases.py:16  h = np.tanh(X @ W1 + b1)
+    X_at_W1_plus_b1_bar = h_bar * (1.0 - h * h)
+    X_at_W1_bar = unbroadcast(X_at_W1_plus_b1_bar, X_at_W1)
+    b1_bar = unbroadcast(X_at_W1_plus_b1_bar, b1)
+    W1_bar = matmul_adjoint_b(X_at_W1_bar, X, W1)
+    return as_grad(W1_bar, W1), as_grad(b1_bar, b1), as_grad(W2_bar, W2), as_grad(b2_bar, b2)

@@ -1,0 +1,124 @@
+"""Every refused construct raises an SCTError subclass naming it and the user's file:line."""
+
+import inspect
+import os
+
+import numpy as np
+import pytest
+
+import bad_functions as bad
+import sct
+
+
+def line_of(fn, marker):
+    lines, start = inspect.getsourcelines(fn)
+    for i, text in enumerate(lines):
+        if f"# <- {marker}" in text:
+            return start + i
+    raise AssertionError(f"marker {marker!r} not found")
+
+
+FILE = os.path.basename(bad.__file__)
+
+SYNTAX = [
+    (bad.uses_yield, "yield", "'yield'"),
+    (bad.uses_try, "try", "'try'"),
+    (bad.uses_with, "with", "'with'"),
+    (bad.uses_global, "global", "'global'"),
+    (bad.uses_nonlocal, "nested def", "nested 'def inner'"),
+    (bad.uses_del, "del", "'del'"),
+    (bad.uses_star_args, "star args", "'*xs'"),
+    (bad.uses_early_return, "early return", "'return' before the end"),
+    (bad.uses_lambda, "lambda", "lambda"),
+    (bad.uses_exec, "exec", "'exec'"),
+    (bad.uses_item_store, "item store", "assignment to an item"),
+    (bad.uses_while_else, "while else", "'while ... else'"),
+    (bad.no_return, "no return", "does not end in 'return'"),
+]
+
+
+@pytest.mark.parametrize("fn,marker,words", SYNTAX, ids=[s[1] for s in SYNTAX])
+def test_unsupported_syntax(fn, marker, words):
+    with pytest.raises(sct.UnsupportedSyntax) as info:
+        sct.grad(fn)(1.0)
+    msg = str(info.value)
+    assert f"{FILE}:{line_of(fn, marker)}:" in msg
+    assert words in msg
+    assert f"(in function '{fn.__name__}')" in msg
+    assert isinstance(info.value, sct.SCTError)
+
+
+def test_break_is_refused_with_location():
+    with pytest.raises(sct.UnsupportedSyntax) as info:
+        sct.grad(bad.uses_break)(1.0)
+    assert f"{FILE}:{line_of(bad.uses_break, 'break')}:" in str(info.value)
+    assert "'break'" in str(info.value)
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(sct.UnsupportedSyntax) as info:
+        sct.grad(bad.many_problems)(1.0)
+    problems = info.value.problems
+    lines = {p[1] for p in problems}
+    assert line_of(bad.many_problems, "many 1") in lines
+    assert line_of(bad.many_problems, "many 2") in lines
+    assert len(problems) == 2
+
+
+def test_call_without_rule_names_function_and_line():
+    with pytest.raises(sct.NoDerivative) as info:
+        sct.grad(bad.calls_unknown_builtin)(np.ones(4))
+    msg = str(info.value)
+    assert f"{FILE}:{line_of(bad.calls_unknown_builtin, 'no rule')}:" in msg
+    assert "fft" in msg and "sct.rule" in msg
+
+
+def test_call_of_a_local_value_is_refused():
+    with pytest.raises(sct.NoDerivative) as info:
+        sct.grad(bad.calls_local_function)(1.0, np.sin)
+    assert f"{FILE}:{line_of(bad.calls_local_function, 'unknown call')}:" in str(info.value)
+
+
+def test_builtin_has_no_source():
+    with pytest.raises(sct.SourceUnavailable) as info:
+        sct.grad(np.fft.fft)(np.ones(3))
+    with pytest.raises(sct.SourceUnavailable):
+        sct.grad(len)(1.0)
+    assert "sct.rule" in str(info.value)
+
+
+def test_exec_made_function_has_no_source():
+    ns = {}
+    exec("def made(x):\n    return x * x\n", ns)
+    with pytest.raises(sct.SourceUnavailable) as info:
+        sct.grad(ns["made"])(1.0)
+    assert "made" in str(info.value)
+    assert "define the function in a file" in str(info.value)
+
+
+def test_integer_argument_is_refused_at_the_call():
+    def f(x):
+        return x * 2.0
+    df = sct.grad(f)
+    with pytest.raises(sct.NotDifferentiable) as info:
+        df(3)
+    assert "'x'" in str(info.value) and "integer" in str(info.value)
+    with pytest.raises(sct.NotDifferentiable):
+        df(np.arange(3))
+    assert df(3.0) == 2.0
+
+
+def test_non_scalar_output_is_refused_at_the_call():
+    def f(x):
+        return x * 2.0
+    with pytest.raises(sct.NotDifferentiable) as info:
+        sct.grad(f)(np.ones(3))
+    assert "sct.vjp" in str(info.value)
+    # a size-1 array is a scalar
+    g = sct.grad(f)(np.ones(1))
+    assert g.shape == (1,) and g[0] == 2.0
+
+
+def test_not_a_derivative_for_source():
+    with pytest.raises(sct.SCTError):
+        sct.source(len)
