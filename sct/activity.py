@@ -45,6 +45,8 @@ def _diff_reads(value, resolved) -> set:
         return _reads(value.value)  # indices carry no derivative
     if isinstance(value, gast.Call):
         out = set()
+        if isinstance(value.func, gast.Attribute) and isinstance(value.func.value, gast.Name):
+            out.add(value.func.value.id)  # lst.pop(): the value comes from lst
         for a in value.args:
             out |= _reads(a)
         for k in value.keywords:
@@ -65,7 +67,15 @@ def _edges(tree, resolved):
                         edges.append((n.id, srcs))
         elif isinstance(node, gast.For):
             edges.append((node.target.id, _reads(node.iter)))
+        elif isinstance(node, gast.Expr) and _is_append(node.value):
+            edges.append((node.value.func.value.id, _reads(node.value.args[0])))
     return edges
+
+
+def _is_append(call):
+    return isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
+        and call.func.attr == "append" and isinstance(call.func.value, gast.Name) \
+        and len(call.args) == 1
 
 
 def _closure(start, edges, forward):

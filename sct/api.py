@@ -78,6 +78,61 @@ def derived(fn, flavor, argnums, arg_kinds, tuple_grads=False) -> pipeline.Built
         return built
 
 
+def concrete(fn, arg_kinds):
+    """The generated function behind an sct derivative, for arguments of these kinds."""
+    info = getattr(fn, "__sct__", None)
+    if info is None:
+        return fn
+    if "fn" not in info:
+        raise SCTError(f"{fn!r} cannot be differentiated again")
+    nums = info["argnums"]
+    kinds = tuple(arg_kinds)
+    for i in nums:
+        if i < len(kinds) and kinds[i] not in ("S", "A", "N"):
+            raise NotDifferentiable(
+                f"argument {i} of {getattr(fn, '__name__', fn)} must be a float or a "
+                f"float array")
+    inner = concrete(info["fn"], kinds)
+    built = derived(inner, info["flavor"], nums, kinds, info["tuple_grads"])
+    return built.functions[0]
+
+
+def _over_derivative(g, flavor, nums, kinds, tuple_grads, state):
+    """The gradient of a derivative sct made, at scalar points: forward mode over it.
+
+    For scalar arguments a gradient is the forward-mode derivative with a unit tangent,
+    and forward mode goes through the tape the derivative keeps (lists have tangents),
+    so ``grad(grad(f))`` works on loops and branches.
+    """
+    if any(kinds[i] != "S" for i in nums):
+        raise NotDifferentiable(
+            f"the gradient of a derivative ({getattr(g, '__name__', g)}) needs scalar "
+            f"arguments; for arrays use sct.hessian, sct.hvp or sct.jacfwd")
+    inner = concrete(g, kinds)
+    built = derived(inner, "jvp", nums, kinds)
+    state["last"] = built
+    jvp_fn = built.functions[0]
+    units = [tuple(1.0 if j == k else 0.0 for j in nums) for k in nums]
+
+    def entry(*args, **kwargs):
+        grads = []
+        out = None
+        for u in units:
+            out, dot = jvp_fn(*args, *u, **kwargs)
+            _check_scalar(out, g)
+            grads.append(dot)
+        gs = tuple(grads) if tuple_grads else grads[0]
+        return (out, gs) if flavor == "value_and_grad" else gs
+
+    return entry, (), ()
+
+
+def _check_scalar(out, g):
+    if np.size(out) != 1 or isinstance(out, (tuple, list)):
+        raise NotDifferentiable(f"grad needs {getattr(g, '__name__', g)} to return a "
+                                f"scalar; it returned {type(out).__name__}")
+
+
 def _argnums(argnums):
     if isinstance(argnums, int):
         return (argnums,), False
@@ -99,7 +154,7 @@ def _arg_kinds(fn, args, nums):
             continue
         what = names[i] if i < len(names) else f"#{i}"
         v = args[i]
-        if k == "I":
+        if k in ("I", "B"):
             raise NotDifferentiable(
                 f"cannot differentiate '{fn.__name__}' with respect to argument "
                 f"'{what}': it is an integer or boolean ({_short(v)}); pass a float "
@@ -129,6 +184,8 @@ def _make_dispatcher(f, flavor, argnums, transform_name):
 
     def specialize(args):
         kinds = _arg_kinds(f, args, nums)
+        if hasattr(f, "__sct__"):
+            return _over_derivative(f, flavor, nums, kinds, tuple_grads, state)
         built = derived(f, flavor, nums, kinds, tuple_grads)
         state["last"] = built
         return built.functions[0], tuple(i for i in nums if kinds[i] == "A"), built.guards

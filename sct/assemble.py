@@ -143,3 +143,16 @@ def _tidy(body):
         while out and len(out) > 1 and section(out[-2]):
             del out[-2]
     return out or [gast.Pass()]
+
+
+def forward_fn(tree, ctx, name, body, out, out_dot, dot_params, floats):
+    """``name(args..., x_dot, ...) -> (out, out_dot)``: the forward-mode derivative."""
+    ret = gast.Return(value=_tuple([copy.deepcopy(out), out_dot]))
+    body = optimize.run(body + [ret], floats=floats, pure_call=ctx.pure_call)
+    args = copy.deepcopy(tree.args)
+    for d in dot_params:
+        args.args.append(gast.Name(id=d, ctx=gast.Param(), annotation=None,
+                                   type_comment=None))
+    if args.defaults:  # tangents follow parameters with defaults: give them one too
+        args.defaults += [gast.Constant(value=None, kind=None)] * len(dot_params)
+    return _fdef(name, args, body or [gast.Pass()])

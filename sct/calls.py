@@ -13,7 +13,7 @@ import inspect
 
 import gast
 
-from .errors import NoDerivative, SCTError
+from .errors import NoDerivative
 from .normalize import assign, load, store
 from .reverse import Record, Restore
 from .rules import lookup
@@ -28,7 +28,8 @@ class UserCall:
     def __init__(self, ctx, stmt, fn, args, active_pos, built):
         self.ctx, self.stmt, self.fn = ctx, stmt, fn
         self.args, self.active_pos = args, active_pos
-        self.fwd_fn, self.bwd_fn = built.functions
+        self.fwd_fn = built.functions[0]
+        self.bwd_fn = built.functions[1] if len(built.functions) > 1 else None
         self.out_kind = built.out_kind
         base = getattr(fn, "__name__", "call")
         self.saved = ctx.namer.fresh(f"{base}_saved")
@@ -44,6 +45,20 @@ class UserCall:
         node = gast.Assign(targets=[tup], value=call, type_comment=None)
         node = gast.copy_location(node, self.stmt)
         return [Record(self.saved), node] if self.in_loop else [node]
+
+    def forward_tangent(self, fwd):
+        """``y, y_dot = g_jvp(args..., a_dot, ...)``."""
+        target = self.stmt.targets[0]
+        kws = [gast.keyword(arg=k, value=v)
+               for k, v in zip(self.kw_names, self.args[self.n_pos:])]
+        dots = [fwd.materialize(fwd.tangent_of(self.args[i]), self.args[i])
+                for i in self.active_pos]
+        call = gast.Call(func=self.ctx.ref(self.fwd_fn),
+                         args=list(self.args[:self.n_pos]) + dots, keywords=kws)
+        tup = gast.Tuple(elts=[store(target.id), store(fwd.dot(target.id))],
+                         ctx=gast.Store())
+        return [gast.copy_location(gast.Assign(targets=[tup], value=call,
+                                               type_comment=None), self.stmt)]
 
     def backward(self, rev, out):
         target = self.stmt.targets[0]
@@ -89,9 +104,9 @@ def _bind(fn, call, ctx, where):
     return args, n_pos, names
 
 
-def prepare(tree, ctx, active, kinds, resolved):
+def prepare(tree, ctx, active, kinds, resolved, mode="split"):
     """Find calls to user functions that carry derivatives and derive the callees."""
-    from .api import derived  # the cache lives with the API
+    from .api import concrete, derived  # the cache lives with the API
     ctx.user_calls = {}
     loops = [n for n in gast.walk(tree) if isinstance(n, (gast.For, gast.While))]
     in_loop = {id(s) for lp in loops for s in gast.walk(lp)}
@@ -102,7 +117,7 @@ def prepare(tree, ctx, active, kinds, resolved):
         if not (isinstance(target, gast.Name) and target.id in active):
             continue
         fn = resolved.get(s.value)
-        if fn is None or not _is_user_function(fn):
+        if fn is None or not (_is_user_function(fn) or hasattr(fn, "__sct__")):
             continue
         where = ctx.quoted.where(s)
         args, n_pos, kw_names = _bind(fn, s.value, ctx, where)
@@ -113,10 +128,9 @@ def prepare(tree, ctx, active, kinds, resolved):
         arg_kinds = tuple(kinds.get(a.id, "O") if isinstance(a, gast.Name) else (
             "S" if isinstance(a, gast.Constant) and isinstance(a.value, float) else "O")
             for a in args)
-        try:
-            built = derived(fn, "split", tuple(pos), arg_kinds)
-        except SCTError:
-            raise
+        if hasattr(fn, "__sct__"):  # a derivative sct made: differentiate its code
+            fn = concrete(fn, arg_kinds)
+        built = derived(fn, mode, tuple(pos), arg_kinds)
         uc = UserCall(ctx, s, fn, args, pos, built)
         uc.n_pos, uc.kw_names = n_pos, kw_names
         uc.in_loop = id(s) in in_loop

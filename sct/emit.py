@@ -164,10 +164,18 @@ def resolve_refs(fdefs, ctx):
 
 
 def compile_functions(fdefs, ctx, label):
-    """Source and function objects of ``fdefs``, bound to the user's globals."""
+    """Source and function objects of ``fdefs``, bound to the user's globals.
+
+    Names the generated code takes from the user's closure share the user's cells,
+    so it reads them live, as the user's function does; the objects sct refers to get
+    cells of their own.
+    """
     closure = resolve_refs(fdefs, ctx)
     sources = [to_source(fdef) for fdef in fdefs]
-    names = sorted(closure)
+    user_cells = {n: c for n, c in ctx.quoted.cells.items()
+                  if any(isinstance(x, gast.Name) and x.id == n
+                         for f in fdefs for x in gast.walk(f))}
+    names = sorted(set(closure) | set(user_cells))
     factory = "__sct_factory"
     body = "".join(textwrap.indent(s, "    ") + "\n" for s in sources)
     ret = ", ".join(f.name for f in fdefs)
@@ -176,12 +184,29 @@ def compile_functions(fdefs, ctx, label):
     code = compile(text, filename, "exec")
     fcode = next(c for c in code.co_consts if isinstance(c, types.CodeType))
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    cells = {n: types.CellType(v) for n, v in closure.items()}
+    cells.update(user_cells)
+    by_name = {c.co_name: c for c in fcode.co_consts if isinstance(c, types.CodeType)}
+    # the factory evaluates the parameters' defaults as a def statement would
     make = types.FunctionType(fcode, ctx.quoted.globals, factory)
-    fns = make(*[closure[n] for n in names])
-    for fn, src in zip(fns, sources):
+    made = make(*[_cell_value(cells[n]) for n in names])
+    fns = []
+    for fdef, src, proto in zip(fdefs, sources, made):
+        inner = by_name[fdef.name]
+        fn = types.FunctionType(inner, ctx.quoted.globals, fdef.name, proto.__defaults__,
+                                tuple(cells[n] for n in inner.co_freevars))
+        fn.__kwdefaults__ = proto.__kwdefaults__
         fn.__sct_source__ = src
         fn.__module__ = ctx.quoted.fn.__module__
+        fns.append(fn)
     return fns, sources
+
+
+def _cell_value(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:
+        return None
 
 
 def operator_name(obj):  # pragma: no cover - debugging helper

@@ -6,8 +6,9 @@ array meets a scalar, lets the compiler skip undoing broadcasting where it canno
 happen; unknown kinds always take the general path, so the analysis only ever
 removes work that is provably useless.
 
-Kinds: ``S`` float scalar, ``A`` array, ``N`` one of the two, ``T`` tuple or list,
-``I`` integer or boolean, ``O`` anything else.
+Kinds: ``S`` float scalar, ``A`` float array, ``N`` one of the two, ``T`` tuple or
+list, ``I`` integer or boolean scalar, ``B`` integer or boolean array, ``O`` anything
+else.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def of_value(v) -> str:
     if isinstance(v, (int, np.integer)):
         return "I"
     if isinstance(v, np.ndarray):
-        return "A" if v.dtype.kind == "f" else ("I" if v.dtype.kind in "iub" else "O")
+        # integer and boolean arrays broadcast like float ones: "B", never a scalar
+        return "A" if v.dtype.kind == "f" else ("B" if v.dtype.kind in "iub" else "O")
     if isinstance(v, (tuple, list)):
         return "T"
     if isinstance(v, numbers.Number):
@@ -42,7 +44,7 @@ def join(a, b):
         return b
     if b is None or a == b:
         return a
-    if {a, b} <= {"S", "A", "N", "I"}:
+    if {a, b} <= {"S", "A", "N", "I", "B"}:
         return "N"
     return "O"
 
@@ -55,7 +57,7 @@ def _elementwise(kinds):
         return "S"
     if any(k == "A" for k in kinds) and all(k in ("S", "I", "A") for k in kinds):
         return "A"
-    if all(k in ("S", "I", "A", "N") for k in kinds):
+    if all(k in ("S", "I", "A", "N", "B") for k in kinds):
         return "N"
     return "O"
 
@@ -95,7 +97,7 @@ class _Kinds:
             return _elementwise([self.atom(v.left), self.atom(v.right)])
         if isinstance(v, gast.Subscript):
             k = self.atom(v.value)
-            return "N" if k in ("A", "N") else "O"
+            return "N" if k in ("A", "N") else ("I" if k == "B" else "O")
         if isinstance(v, gast.Call):
             if v in self.calls:
                 return self.calls[v]

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import gast
 
-from . import activity, assemble, calls, check, emit, kinds, normalize, quote, resolve
+from . import (activity, assemble, calls, check, emit, forward, kinds, normalize, quote,
+               resolve)
 from . import reverse
 from .names import Namer
 from .rules import lookup
@@ -113,6 +114,8 @@ def build(fn, flavor, argnums, arg_kinds, tuple_grads=False) -> Built:
     ctx.shapes = kinds.shape_classes(tree, resolved)
     ctx.arg_names = names
     active = activity.run(tree, ctx, set(active_args), resolved)
+    if flavor == "jvp":
+        return _build_forward(ctx, tree, resolved, env, active, active_args, names)
     calls.prepare(tree, ctx, active, env, resolved)
     if ctx.user_calls:  # what the callees return sharpens the kinds
         env = kinds.run(tree, dict(zip(names, arg_kinds)), resolved,
@@ -137,6 +140,18 @@ def build(fn, flavor, argnums, arg_kinds, tuple_grads=False) -> Built:
                                 seed_param=flavor == "vjp")]
     fns, sources = emit.compile_functions(fdefs, ctx, f"{base} {flavor}")
     return Built(tuple(fns), tuple(sources), _guards(ctx), tape_index, out_kind)
+
+
+def _build_forward(ctx, tree, resolved, env, active, active_args, names):
+    calls.prepare(tree, ctx, active, env, resolved, mode="jvp")
+    body, out, out_dot, dots = forward.run(tree, ctx, active, resolved, active_args)
+    floats = {n for n, k in env.items() if k in ("S", "A", "N")} | set(
+        f"{n}_dot" for n in active)
+    fdef = assemble.forward_fn(tree, ctx, f"{ctx.quoted.name}_jvp", body, out, out_dot,
+                               dots, floats)
+    fns, sources = emit.compile_functions([fdef], ctx, f"{ctx.quoted.name} jvp")
+    out_kind = env.get(out.id, "O") if isinstance(out, gast.Name) else "S"
+    return Built(tuple(fns), tuple(sources), _guards(ctx), None, out_kind)
 
 
 def _guards(ctx):

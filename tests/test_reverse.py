@@ -56,3 +56,18 @@ def test_demo_gradient_values():
     g1, g2 = sct.grad(demo, argnums=(0, 1))(2.0, 5.0)
     assert g1 == pytest.approx(5.5, rel=1e-15)
     assert g2 == pytest.approx(1.7163378145367738, rel=1e-15)
+
+
+def test_integer_array_operand_is_unbroadcast():
+    # an integer array broadcasts like a float one: the scalar's gradient sums over it
+    def h(x, m):
+        return np.sum(x * m)
+    assert sct.grad(h)(1.5, np.ones((2, 3), dtype=int)) == 6.0
+
+    def w(c, a, b):
+        return np.where(c, a, b)
+    _, back = sct.vjp(w, np.array([[True, False, True], [False, True, True]]),
+                      np.ones(3), 1.5)
+    _, ga, gb = back(np.ones((2, 3)))
+    np.testing.assert_array_equal(ga, [1.0, 1.0, 2.0])
+    assert gb == 2.0

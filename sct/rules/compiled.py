@@ -147,9 +147,10 @@ def jvp_callable(rule):
             dots = {}
             for p, a, t in zip(params, args, tangents):
                 dots[f"{p}_dot"] = zeros_like(a) if t is None else t
+            sig = rule.signature.parameters
             for p in params[len(args):]:
-                if p in kwargs:
-                    dots[f"{p}_dot"] = zeros_like(kwargs[p])
+                value = kwargs[p] if p in kwargs else sig[p].default
+                dots[f"{p}_dot"] = zeros_like(value)
             return inner(y, *args, **kwargs, **dots)
 
         jvp.__sct_source__ = src

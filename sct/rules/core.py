@@ -191,7 +191,7 @@ def rule(fn, *, domain="real", elementwise=False, linear=(), nondiff=False,
     def register(template):
         r = Rule(fn, template, domain=domain, elementwise=elementwise,
                  linear=linear, nondiff=nondiff, output=output, examples=examples,
-                 user=not template.__module__.startswith("sct."))
+                 user=not template.__module__.startswith("sct."), arrays=arrays)
         with _registry_lock:
             _registry[_key(fn)] = r
             generation[0] += 1

@@ -1,0 +1,183 @@
+"""Forward mode and the transforms built from the two modes.
+
+``jvp`` runs the forward-mode derivative; ``jacfwd``/``jacrev`` assemble Jacobians
+column by column (forward) or row by row (reverse); ``hessian`` and ``hvp`` are
+forward over reverse: the forward transform applied to the code of the gradient.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from . import kinds as _kinds
+from .api import _argnums, concrete, derived, vjp
+from .errors import NotDifferentiable
+
+
+def _as_tangent(t, p, i):
+    if t is None:
+        return np.zeros_like(p, dtype=float) if isinstance(p, np.ndarray) else 0.0
+    if np.shape(t) != np.shape(p):
+        raise NotDifferentiable(f"tangent {i} has shape {np.shape(t)} but its primal has "
+                                f"shape {np.shape(p)}")
+    return np.asarray(t, dtype=float) if isinstance(p, np.ndarray) else float(t)
+
+
+def jvp(f, primals, tangents):
+    """Evaluate ``f(*primals)`` and its directional derivative along ``tangents``.
+
+    Returns:
+        ``(out, tangent_out)``, computed together by one forward-mode pass.
+
+    Example:
+        >>> import numpy as np, sct
+        >>> def f(x, y):
+        ...     return x * np.sin(y)
+        >>> out, tangent = sct.jvp(f, (2.0, 0.0), (1.0, 1.0))
+        >>> float(out), float(tangent)
+        (0.0, 2.0)
+    """
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise TypeError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+    full = _with_defaults(f, primals)
+    if len(full) > len(primals):  # parameters left to their defaults: no tangent
+        tangents = tangents + (None,) * (len(full) - len(primals))
+        primals = full
+    kinds = tuple(map(_kinds.of_value, primals))
+    nums = tuple(i for i, k in enumerate(kinds) if k in ("S", "A"))
+    for i, (k, t) in enumerate(zip(kinds, tangents)):
+        if i not in nums and t is not None and np.any(np.asarray(t) != 0):
+            raise NotDifferentiable(f"jvp: primal {i} is not a float or a float array; "
+                                    f"its tangent must be None")
+    fn = concrete(f, kinds)
+    built = derived(fn, "jvp", nums, kinds)
+    dots = [_as_tangent(tangents[i], primals[i], i) for i in nums]
+    return built.functions[0](*primals, *dots)
+
+
+def _with_defaults(f, primals):
+    try:
+        sig = inspect.signature(getattr(f, "__sct__", {}).get("fn", f))
+        ba = sig.bind(*primals)
+    except (TypeError, ValueError):
+        return primals
+    ba.apply_defaults()
+    return tuple(v for p, v in ba.arguments.items()
+                 if sig.parameters[p].kind == sig.parameters[p].POSITIONAL_OR_KEYWORD)
+
+
+def _jac(f, argnums, column):
+    nums, is_tuple = _argnums(argnums)
+
+    def jac(*args):
+        out = []
+        for i in nums:
+            out.append(column(f, args, i))
+        return tuple(out) if is_tuple else out[0]
+
+    jac.__name__ = f"jacobian_of_{getattr(f, '__name__', 'f')}"
+    return jac
+
+
+def _fwd_column(f, args, i):
+    x = args[i]
+    shape = np.shape(x)
+    cols = []
+    out0 = None
+    for k in range(max(1, int(np.prod(shape)))):
+        e = np.zeros(shape)
+        e.flat[k] = 1.0
+        tangents = [None] * len(args)
+        tangents[i] = e if shape else 1.0
+        out0, col = jvp(f, args, tangents)
+        cols.append(np.asarray(col, dtype=float))
+    return np.stack(cols, axis=-1).reshape(np.shape(out0) + shape)
+
+
+def _rev_column(f, args, i):
+    out, back = vjp(f, *args)
+    oshape = np.shape(out)
+    rows = []
+    for m in range(max(1, int(np.prod(oshape)))):
+        w = np.zeros(oshape)
+        w.flat[m] = 1.0
+        g = back(w if oshape else 1.0)[i]
+        rows.append(np.asarray(g, dtype=float))
+    return np.stack(rows).reshape(oshape + np.shape(args[i]))
+
+
+def jacfwd(f, argnums=0):
+    """The Jacobian by forward mode: one ``jvp`` per input element.
+
+    >>> import numpy as np, sct
+    >>> def f(u, v):
+    ...     return np.stack([u[0] ** 2 + u[1] * v[0], u[1] * v[1] + v[0] * v[1] ** 2])
+    >>> sct.jacfwd(f, argnums=(0, 1))(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    (array([[2., 3.],
+           [0., 4.]]), array([[ 2.,  0.],
+           [16., 26.]]))
+    """
+    return _jac(f, argnums, _fwd_column)
+
+
+def jacrev(f, argnums=0):
+    """The Jacobian by reverse mode: one ``vjp`` pullback per output element."""
+    return _jac(f, argnums, _rev_column)
+
+
+def hessian(f, argnums=0):
+    """The Hessian of a scalar function: forward mode over the generated gradient.
+
+    >>> import numpy as np, sct
+    >>> def f(x):
+    ...     return np.sum(x ** 3)
+    >>> sct.hessian(f)(np.array([1.0, 2.0]))
+    array([[ 6.,  0.],
+           [ 0., 12.]])
+    """
+    from .api import grad
+    nums, is_tuple = _argnums(argnums)
+    if is_tuple:
+        g = grad(f, argnums=nums)
+        return _jac(g, nums, _fwd_column_tuple)
+    return jacfwd(grad(f, argnums=nums[0]), nums[0])
+
+
+def _fwd_column_tuple(f, args, i):
+    x = args[i]
+    shape = np.shape(x)
+    blocks = None
+    for k in range(max(1, int(np.prod(shape)))):
+        e = np.zeros(shape)
+        e.flat[k] = 1.0
+        tangents = [None] * len(args)
+        tangents[i] = e if shape else 1.0
+        _, cols = jvp(f, args, tangents)
+        if blocks is None:
+            blocks = [[] for _ in cols]
+        for b, c in zip(blocks, cols):
+            b.append(np.asarray(c, dtype=float))
+    return tuple(np.stack(b, axis=-1).reshape(np.shape(b[0]) + shape) for b in blocks)
+
+
+def hvp(f, primals, tangents):
+    """Hessian-vector product ``H v`` of a scalar function, without forming ``H``.
+
+    One forward-mode pass over the generated gradient (forward over reverse).
+
+    >>> import numpy as np, sct
+    >>> def f(x):
+    ...     return np.sum(x ** 3)
+    >>> sct.hvp(f, (np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))
+    array([6., 0.])
+    """
+    from .api import grad
+    primals = tuple(primals)
+    kinds = tuple(map(_kinds.of_value, primals))
+    nums = tuple(i for i, k in enumerate(kinds) if k in ("S", "A"))
+    g = grad(f, argnums=nums[0] if len(nums) == 1 else nums)
+    _, out = jvp(g, primals, tangents)
+    return out

@@ -1,0 +1,101 @@
+"""sct forward mode and the derived transforms, against finite differences and reverse mode."""
+
+import numpy as np
+import pytest
+
+import sct
+from cases import CASES, demo, scalar_loop
+from fd import directional, random_like
+
+RTOL, ATOL = 1e-5, 1e-7
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_jvp_matches_finite_differences(case):
+    rng = np.random.default_rng(3)
+    vs = [random_like(case.args[i], rng) for i in case.argnums]
+    tangents = [None] * len(case.args)
+    for i, v in zip(case.argnums, vs):
+        tangents[i] = v
+    out, tout = sct.jvp(case.fn, case.args, tangents)
+    np.testing.assert_allclose(out, case.fn(*case.args), rtol=1e-12)
+    fd = directional(case.fn, case.args, case.argnums, vs)
+    np.testing.assert_allclose(tout, fd, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_dot_product_forward_against_reverse(case):
+    """<J v, w> == <v, J^T w> between sct.jvp and sct.vjp."""
+    rng = np.random.default_rng(4)
+    vs = [random_like(case.args[i], rng) for i in case.argnums]
+    tangents = [None] * len(case.args)
+    for i, v in zip(case.argnums, vs):
+        tangents[i] = v
+    out, jv = sct.jvp(case.fn, case.args, tangents)
+    w = random_like(np.asarray(out) if np.ndim(out) else float(out), rng)
+    _, back = sct.vjp(case.fn, *case.args)
+    jtw = back(w)
+    lhs = float(np.sum(np.asarray(jv) * w))
+    rhs = sum(float(np.sum(jtw[i] * v)) for i, v in zip(case.argnums, vs))
+    assert lhs == pytest.approx(rhs, rel=1e-9, abs=1e-12)
+
+
+def test_jacobian_of_the_issue_example():
+    def f(u, v):
+        y0 = u[0] ** 2 + u[1] * v[0]
+        y1 = u[1] * v[1] + v[0] * v[1] ** 2
+        return np.stack([y0, y1])
+    u, v = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    expected = np.array([[2.0, 3.0, 2.0, 0.0], [0.0, 4.0, 16.0, 26.0]])
+    for jac in (sct.jacfwd, sct.jacrev):
+        ju, jv = jac(f, argnums=(0, 1))(u, v)
+        np.testing.assert_allclose(np.concatenate([ju, jv], axis=1), expected, rtol=1e-14)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.id in (
+    "mlp_loss", "elementwise", "shapes", "reductions", "vector_out", "rnn")],
+    ids=lambda c: c.id)
+def test_jacfwd_equals_jacrev(case):
+    i = case.argnums[0]
+    a = sct.jacfwd(case.fn, argnums=i)(*case.args)
+    b = sct.jacrev(case.fn, argnums=i)(*case.args)
+    assert a.shape == b.shape == np.shape(case.fn(*case.args)) + np.shape(case.args[i])
+    np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.scalar_output and c.id in (
+    "demo", "mlp_loss", "elementwise", "reductions", "arith", "math_module", "branch",
+    "scalar_loop", "loop_branch", "nested_loops", "rnn", "calls_helper")],
+    ids=lambda c: c.id)
+def test_hessian_against_finite_differences_of_the_gradient(case):
+    i = case.argnums[0]
+    H = sct.hessian(case.fn, argnums=i)(*case.args)
+    x = case.args[i]
+    g = sct.grad(case.fn, argnums=i)
+    rng = np.random.default_rng(5)
+    v = random_like(x, rng)
+    fd = directional(g, case.args, (i,), [v], eps=1e-5)
+    hv = np.tensordot(H, v, axes=np.ndim(x)) if np.ndim(x) else H * v
+    np.testing.assert_allclose(hv, fd, rtol=1e-4, atol=1e-6)
+    # and the Hessian-vector product, without forming H
+    tangents = [None] * len(case.args)
+    tangents[i] = v
+    np.testing.assert_allclose(sct.hvp(case.fn, case.args, tangents) if len(
+        [a for a in case.args if isinstance(a, (float, np.ndarray))]) == 1 else hv, hv,
+        rtol=1e-9, atol=1e-12)
+
+
+def test_grad_of_grad_on_a_scalar_loop():
+    def d2(x):
+        return sct.grad(sct.grad(scalar_loop))(x, 0.3, 20)
+    g = sct.grad(scalar_loop)
+    x = 0.7
+    fd = (g(x + 1e-5, 0.3, 20) - g(x - 1e-5, 0.3, 20)) / 2e-5
+    assert d2(x) == pytest.approx(fd, rel=1e-6)
+
+
+def test_demo_second_derivatives():
+    h = sct.hessian(demo, argnums=(0, 1))(2.0, 5.0)
+    # d2/dx1^2 = -1/x1^2, d2/dx1dx2 = 1, d2/dx2^2 = sin(x2)
+    np.testing.assert_allclose(np.array(h, dtype=float).reshape(2, 2),
+                               [[-0.25, 1.0], [1.0, np.sin(5.0)]], rtol=1e-14)
