@@ -77,25 +77,15 @@ def problems(quoted, tree=None) -> list:
             report(node, what)
         elif isinstance(node, gast.Return) and node.value is None:
             report(node, "a bare 'return' (the function must return a value)")
-    _check_returns(tree, report)
+    if not any(isinstance(n, gast.Return) for n in gast.walk(tree)):
+        report(tree.body[-1] if tree.body else tree,
+               "a function that never returns a value")
     return found
 
 
 def _walk_body(tree):
     for stmt in tree.body:
         yield from gast.walk(stmt)
-
-
-def _check_returns(tree, report):
-    """Returns are supported as the last statement of the function."""
-    body = tree.body
-    for i, stmt in enumerate(body):
-        for node in gast.walk(stmt):
-            if isinstance(node, gast.Return) and not (node is stmt and i == len(body) - 1):
-                report(node, "a 'return' before the end of the function",
-                       "; assign to a variable and return it at the end")
-    if not body or not isinstance(body[-1], gast.Return):
-        report(body[-1] if body else tree, "a function that does not end in 'return'")
 
 
 def check(quoted, tree=None) -> None:

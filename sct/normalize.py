@@ -115,6 +115,9 @@ class _Flatten:
             cond = self.namer.fresh("cond", first_suffix=2)
             node = gast.If(test=load(cond), body=self.block(s.body),
                            orelse=self.block(s.orelse))
+            if getattr(s, "sct_exit", False):  # `if broke: break`, kept as it is
+                node.test, node.sct_exit = s.test, True
+                return [gast.copy_location(node, s)]
             return pre + [self._at(assign(cond, test)), gast.copy_location(node, s)]
         if isinstance(s, gast.For):
             pre, it = self.atom(s.iter, "iterable")
@@ -136,8 +139,12 @@ class _Flatten:
             self.where = s
             pre2, test2 = self.expr(s.test)
             again = pre2 + [self._at(assign(cond, test2))]
-            node = gast.While(test=load(cond), body=self.block(s.body) + again,
-                              orelse=[])
+            body = self.block(s.body)
+            if body and getattr(body[-1], "sct_exit", False):
+                body = body[:-1] + again + body[-1:]
+            else:
+                body = body + again
+            node = gast.While(test=load(cond), body=body, orelse=[])
             return start + [gast.copy_location(node, s)]
         if isinstance(s, (gast.Break, gast.Continue)):
             return [s]
@@ -373,6 +380,8 @@ def local_names(tree) -> set:
 
 def run(tree, ctx):
     """Three-address form with versions; see the module docstring."""
+    from .flow import run as structured
+    tree = structured(tree, ctx.namer)
     ctx.local_names = local_names(tree)
     tree.body = _Flatten(ctx).block(tree.body)
     from .versions import run as versions

@@ -78,6 +78,7 @@ class _Reverse:
         self.maybe_defined = set(ctx.arg_names)
         self.shapes = ctx.shapes
         self.first_defs = set()  # top-level statements that define a name first
+        self.cond_popped = set()  # ids of branches whose decision the reverse pops
 
     # -- names -------------------------------------------------------------------------
     def adj(self, name: str) -> str:
@@ -149,17 +150,16 @@ class _Reverse:
             node = gast.If(test=s.test, body=self.fwd_block(s.body),
                            orelse=self.fwd_block(s.orelse))
             out = [gast.copy_location(node, s)]
+            if getattr(s, "sct_exit", False):
+                node.sct_exit = True
+                return out
             if self.loop_depth:
-                out.append(_push(self.tape_name(), s.test.id))
+                out.append(("push-cond", s.test.id, id(s)))  # kept if the reverse pops it
             return out
         if isinstance(s, (gast.For, gast.While)):
             self.maybe_defined |= {n.id for n in gast.walk(s) if isinstance(n, gast.Name)
                                    and isinstance(n.ctx, gast.Store)}
             return self.forward_loop(s)
-        if isinstance(s, (gast.Break, gast.Continue)):
-            raise UnsupportedSyntax([(self.ctx.quoted.filename, self.ctx.quoted.line(s),
-                                      f"'{type(s).__name__.lower()}' is not supported yet "
-                                      f"(in function '{self.ctx.quoted.name}')")])
         return [s]
 
     def fwd_block(self, stmts):
@@ -178,10 +178,13 @@ class _Reverse:
         self.loop_depth += 1
         body = self.fwd_block(s.body)
         self.loop_depth -= 1
+        exit_check = body.pop() if body and getattr(body[-1], "sct_exit", False) else None
         body.append(assign(n_iter, gast.BinOp(left=load(n_iter), op=gast.Add(),
                                               right=gast.Constant(value=1, kind=None))))
         if target is not None:
             body.append(("push-target", target))
+        if exit_check is not None:
+            body.append(exit_check)
         if isinstance(s, gast.For):
             node = gast.For(target=s.target, iter=s.iter, body=body, orelse=[],
                             type_comment=None)
@@ -335,6 +338,8 @@ class _Reverse:
                 f"derivative should be zero.")
 
     def backward_if(self, s):
+        if getattr(s, "sct_exit", False):
+            return []  # `if broke: break`: the trip count already says where it ended
         start = set(self.nz)
         body = self.rev_block(s.body)
         after_body = set(self.nz)
@@ -354,6 +359,7 @@ class _Reverse:
             node = gast.If(test=load(s.test.id), body=body, orelse=orelse)
         out = []
         if self.loop_depth:
+            self.cond_popped.add(id(s))
             out.append(_pop(self.tape_name(), s.test.id))
         return out + [node]
 
@@ -509,6 +515,10 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
     def fill(stmts, forward):
         outl = []
         for st in stmts:
+            if isinstance(st, tuple) and st[0] == "push-cond":
+                if st[2] in r.cond_popped:
+                    outl.append(_push(r.tape_name(), st[1]))
+                continue
             if isinstance(st, Record) or (isinstance(st, tuple) and st[0] == "push-target"):
                 name = st.name if isinstance(st, Record) else st[1]
                 if name in reads:

@@ -227,6 +227,55 @@ def range_forms(x):
     return s
 
 
+def early_return(x):
+    if x > 1.0:
+        return x * x
+    y = np.sin(x)
+    if y < 0.0:
+        return -y
+    return y * 2.0
+
+
+def loop_break(x, n):
+    y = x
+    for i in range(n):
+        if y > 5.0:
+            break
+        y = y * 1.5 + np.sin(y)
+    return y
+
+
+def loop_continue(x, n):
+    acc = 0.0
+    for i in range(n):
+        if i % 3 == 1:
+            continue
+        acc = acc + x ** i
+    return acc
+
+
+def while_break(x):
+    y = x
+    k = 0
+    while True:
+        y = np.cos(y) + y * 0.5
+        k = k + 1
+        if k >= 6:
+            break
+    return y
+
+
+def return_in_loop(x, n):
+    y = x
+    for i in range(n):
+        y = y * x + 0.1
+        for j in range(3):
+            if y > 2.0:
+                return y * 10.0
+            y = y + 0.01 * j
+    return y
+
+
 def vector_out(x):
     return x * np.sin(x)
 
@@ -272,5 +321,14 @@ CASES = [
     Case(nested_loops, (0.6, 4), (0,)),
     Case(loop_calls_helper, (0.6, 6), (0,)),
     Case(range_forms, (1.1,), (0,)),
+    Case(early_return, (1.5,), (0,)),
+    Case(early_return, (0.5,), (0,)),
+    Case(early_return, (-0.5,), (0,)),
+    Case(loop_break, (0.8, 10), (0,)),
+    Case(loop_break, (0.1, 3), (0,)),
+    Case(loop_continue, (0.9, 8), (0,)),
+    Case(while_break, (0.4,), (0,)),
+    Case(return_in_loop, (0.9, 5), (0,)),
+    Case(return_in_loop, (0.5, 2), (0,)),
     Case(vector_out, (rng.normal(size=4),), (0,), scalar_output=False),
 ]
