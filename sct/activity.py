@@ -62,6 +62,9 @@ def _edges(tree, resolved):
         if isinstance(node, gast.Assign):
             srcs = _diff_reads(node.value, resolved)
             for t in node.targets:
+                if isinstance(t, gast.Subscript):  # x[i] = v: x depends on v and on x
+                    edges.append((t.value.id, srcs | {t.value.id}))
+                    continue
                 for n in gast.walk(t):
                     if isinstance(n, gast.Name):
                         edges.append((n.id, srcs))

@@ -70,11 +70,12 @@ def problems(quoted, tree=None) -> list:
         elif isinstance(node, (gast.ListComp, gast.Dict)):
             report(node, "a list comprehension" if isinstance(node, gast.ListComp)
                    else "a dict literal")
-        elif isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(
-                node.ctx, gast.Store):
-            what = "assignment to an item or slice" if isinstance(
-                node, gast.Subscript) else "assignment to an attribute"
-            report(node, what)
+        elif isinstance(node, gast.Attribute) and isinstance(node.ctx, gast.Store):
+            report(node, "assignment to an attribute")
+        elif isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
+                and not isinstance(node.value, gast.Name):
+            report(node, "assignment into a nested item (x[i][j] = ...)",
+                   "; write x[i, j] = ...")
         elif isinstance(node, gast.Return) and node.value is None:
             report(node, "a bare 'return' (the function must return a value)")
     if not any(isinstance(n, gast.Return) for n in gast.walk(tree)):

@@ -97,6 +97,14 @@ class _Forward:
 
     def assign(self, s):
         target = s.targets[0]
+        if isinstance(target, gast.Subscript):
+            x = target.value.id
+            if x not in self.active:
+                return [s]
+            dot = gast.Subscript(value=load(self.dot(x)), slice=copy.deepcopy(target.slice),
+                                 ctx=gast.Store())
+            v = self.materialize(self.tangent_of(s.value), s.value)
+            return [s, gast.Assign(targets=[dot], value=v, type_comment=None)]
         names = [n.id for n in gast.walk(target) if isinstance(n, gast.Name)]
         call = self.ctx.user_calls.get(s)
         if call is not None:

@@ -53,7 +53,9 @@ class _Opt:
         for s in stmts:
             if isinstance(s, gast.Assign):
                 self.substitute(s.value, env)
-                for t in _writes(s):
+                if isinstance(s.targets[0], gast.Subscript):
+                    self.substitute(s.targets[0].slice, env)
+                for t in _writes(s) | _item_bases(s):
                     self.kill(env, t)
                 target = s.targets[0]
                 if isinstance(target, gast.Name) and isinstance(
@@ -219,7 +221,11 @@ class _Opt:
         """``(stmts, live before)`` with dead assignments removed."""
         out = []
         for s in reversed(stmts):
-            if isinstance(s, gast.Assign):
+            if isinstance(s, gast.Assign) and not isinstance(s.targets[0], gast.Name) \
+                    and not isinstance(s.targets[0], gast.Tuple):
+                live = live | _reads(s)  # x[i] = v writes into x: an effect
+                out.append(s)
+            elif isinstance(s, gast.Assign):
                 targets = _writes(s)
                 if not (targets & live) and self.pure(s.value):
                     self.changed = True
@@ -262,6 +268,12 @@ class _Opt:
                 out.append(s)
         out.reverse()
         return _prune_comments(out), live
+
+
+def _item_bases(s) -> set:
+    """Names written into by ``x[i] = v`` (a write that is not a Store of a name)."""
+    return {t.value.id for t in s.targets
+            if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name)}
 
 
 def _simple_assign(s) -> bool:

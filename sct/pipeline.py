@@ -45,6 +45,7 @@ class Context:
         self.tuple_grads = False
         self.user_calls: dict = {}
         self.guards: dict = {}
+        self.globals, self.cells = quoted.globals, quoted.cells
 
     def ref(self, obj) -> gast.Name:
         """A placeholder naming ``obj`` in generated code (see emit.py)."""

@@ -31,7 +31,7 @@ from . import kinds as kinds_
 from .errors import NoDerivative, UnsupportedSyntax
 from .normalize import assign, load, store
 from .rules import lookup
-from .runtime import add_adjoint, unbroadcast
+from .runtime import add_adjoint, item_copy, unbroadcast, zero_item, zeros_like
 
 COMMENT = "__sct_comment__:"
 
@@ -52,6 +52,22 @@ class Restore:
 
     def __init__(self, name):
         self.name = name
+
+
+class RecordItem(Record):
+    """Placeholder: push ``name[index]`` before an assignment into it."""
+
+    def __init__(self, name, index):
+        super().__init__(name)
+        self.index = index
+
+
+class RestoreItem(Restore):
+    """Placeholder: pop ``name[index]`` back."""
+
+    def __init__(self, name, index):
+        super().__init__(name)
+        self.index = index
 
 
 @dataclass
@@ -129,6 +145,9 @@ class _Reverse:
 
     # -- forward sweep ---------------------------------------------------------------------
     def forward(self, s):
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript):
+            t = s.targets[0]
+            return [RecordItem(t.value.id, t.slice), s]
         if isinstance(s, gast.Assign):
             out = []
             for t in s.targets:
@@ -212,7 +231,32 @@ class _Reverse:
             text = self.ctx.quoted.text(s)
             out.append(comment(f"{self.ctx.quoted.filename_short}:{line}  {text}"))
 
+    def backward_setitem(self, s):
+        """``x[i] = v``: ``v`` takes ``x_bar[i]``, which is then zero."""
+        out = []
+        t = s.targets[0]
+        x = t.value.id
+        if x in self.active and x in self.nz:
+            self.label(s, out)
+            v = s.value
+            part = gast.Subscript(value=load(self.adj(x)), slice=copy.deepcopy(t.slice),
+                                  ctx=gast.Load())
+            if self.is_active(v):
+                element = not any(isinstance(n, gast.Slice) for n in gast.walk(t.slice)) \
+                    and self.kind(v) == "S"
+                if not element:
+                    part = gast.Call(func=self.ctx.ref(unbroadcast),
+                                     args=[part, load(v.id)], keywords=[])
+                self.accumulate(v.id, part, out)
+            index = template.index_value(copy.deepcopy(t.slice), self.ctx.ref)
+            out.append(assign(self.adj(x), gast.Call(
+                func=self.ctx.ref(zero_item), args=[load(self.adj(x)), index], keywords=[])))
+        out.append(RestoreItem(x, t.slice))
+        return out
+
     def backward_assign(self, s):
+        if isinstance(s.targets[0], gast.Subscript):
+            return self.backward_setitem(s)
         out = []
         target = s.targets[0]
         names = [n.id for n in gast.walk(target) if isinstance(n, gast.Name)]
@@ -364,8 +408,15 @@ class _Reverse:
         return out + [node]
 
     def zeros(self, names):
-        return [assign(self.adj(n), gast.Constant(value=0.0, kind=None))
-                for n in sorted(names)]
+        out = []
+        for n in sorted(names):
+            if n in self.ctx.setitem_bases or self.kinds.get(n) == "T":
+                value = gast.Call(func=self.ctx.ref(zeros_like), args=[load(n)],
+                                  keywords=[])
+            else:
+                value = gast.Constant(value=0.0, kind=None)
+            out.append(assign(self.adj(n), value))
+        return out
 
     def rev_block(self, stmts):
         rev = []
@@ -472,6 +523,8 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
         for n in gast.walk(tree) if isinstance(n, gast.For)}
     ctx.user_calls = getattr(ctx, "user_calls", {})
     ctx.branch_tests = {n.test.id for n in gast.walk(tree) if isinstance(n, gast.If)}
+    from .normalize import setitem_bases
+    ctx.setitem_bases = setitem_bases(tree)
     r = _Reverse(ctx, active, kinds, resolved)
     body, ret = tree.body[:-1], tree.body[-1]
     out = ret.value
@@ -521,12 +574,25 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
                 continue
             if isinstance(st, Record) or (isinstance(st, tuple) and st[0] == "push-target"):
                 name = st.name if isinstance(st, Record) else st[1]
-                if name in reads:
+                if name in reads and isinstance(st, RecordItem):
+                    value = gast.Call(func=ctx.ref(item_copy), args=[
+                        load(name), template.index_value(copy.deepcopy(st.index), ctx.ref)],
+                        keywords=[])
+                    outl.append(gast.Expr(value=gast.Call(func=gast.Attribute(
+                        value=load(r.tape_name()), attr="append", ctx=gast.Load()),
+                        args=[value], keywords=[])))
+                elif name in reads:
                     (recorded if isinstance(st, Record) else targets).add(name)
                     outl.append(_push(r.tape_name(), name))
             elif isinstance(st, Restore) or (isinstance(st, tuple) and st[0] == "pop-target"):
                 name = st.name if isinstance(st, Restore) else st[1]
-                if name in reads:
+                if name in reads and isinstance(st, RestoreItem):
+                    item = gast.Subscript(value=load(name), slice=copy.deepcopy(st.index),
+                                          ctx=gast.Store())
+                    pop = _pop(r.tape_name(), name)
+                    pop.targets = [item]
+                    outl.append(pop)
+                elif name in reads:
                     outl.append(_pop(r.tape_name(), name))
             else:
                 for field_ in ("body", "orelse"):

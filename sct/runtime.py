@@ -186,3 +186,37 @@ def astype(x, dtype):
 def tuple_zeros(xs):
     """Zeros shaped like each value in ``xs``."""
     return tuple(zeros_like(x) for x in xs)
+
+
+def as_sequence(x):
+    """``x`` if it can be indexed and measured (arrays, lists, tuples), else ``list(x)``."""
+    if isinstance(x, (np.ndarray, list, tuple, range)):
+        return x
+    return list(x)
+
+
+def private_copy(x):
+    """A copy of ``x`` that the derivative may write into (lists and arrays)."""
+    if isinstance(x, list):
+        return list(x)
+    return np.array(x)
+
+
+def item_copy(x, index):
+    """``x[index]``, copied when it is a view (saved before an in-place write)."""
+    v = x[index]
+    return v.copy() if isinstance(v, np.ndarray) else v
+
+
+def zero_item(g, index):
+    """A copy of the adjoint ``g`` with ``g[index]`` set to zero."""
+    g = np.array(g, dtype=np.result_type(g, 1.0))
+    g[index] = 0.0
+    return g
+
+
+def setitem(x, index, v):
+    """``x[index] = v`` as an expression, on a copy of ``x``."""
+    x = np.array(x, dtype=np.result_type(x, v, 1.0))
+    x[index] = v
+    return x

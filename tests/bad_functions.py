@@ -58,10 +58,15 @@ def uses_exec(x):
     return x
 
 
-def uses_item_store(x):
-    y = np.zeros(3)
-    y[0] = x  # <- item store
-    return np.sum(y)
+def uses_nested_item_store(x):
+    y = [np.zeros(3)]
+    y[0][1] = x  # <- nested item store
+    return np.sum(y[0])
+
+
+def uses_attribute_store(x, obj):
+    obj.value = x  # <- attribute store
+    return x
 
 
 def uses_while_else(x):
@@ -103,3 +108,10 @@ def calls_local_function(x, fn):
 
 def no_return(x):
     y = x * 2.0  # <- no return
+
+
+def writes_into_shared_array(x):
+    y = np.zeros(3)
+    z = y  # <- alias
+    y[0] = x
+    return np.sum(z)

@@ -276,6 +276,47 @@ def return_in_loop(x, n):
     return y
 
 
+def loop_over_rows(W, x):
+    total = 0.0
+    for row in W:
+        total = total + np.tanh(row @ x)
+    return total
+
+
+def loop_enumerate_zip(xs, ys):
+    acc = 0.0
+    for i, x in enumerate(xs):
+        acc = acc + x * (i + 1.0)
+    for a, b in zip(xs, ys):
+        acc = acc + a * np.sin(b)
+    for y in reversed(ys):
+        acc = acc * 0.5 + y
+    return acc
+
+
+def fill_array(x, n):
+    out = np.zeros(n)
+    for i in range(n):
+        out[i] = np.sin(x * i)
+    out[0] += x * x
+    out[1:3] = out[1:3] * x
+    return np.sum(out ** 2)
+
+
+def update_argument(v):
+    v[0] = v[1] * v[2]
+    v[2] += v[0]
+    v[1:] = np.tanh(v[1:])
+    return np.sum(v * v)
+
+
+def matrix_updates(m, x):
+    for i in range(m.shape[0]):
+        m[i, :] = m[i, :] * x[i]
+        m[i, i] = m[i, i] + 1.0
+    return np.sum(np.sin(m))
+
+
 def vector_out(x):
     return x * np.sin(x)
 
@@ -330,5 +371,10 @@ CASES = [
     Case(while_break, (0.4,), (0,)),
     Case(return_in_loop, (0.9, 5), (0,)),
     Case(return_in_loop, (0.5, 2), (0,)),
+    Case(loop_over_rows, (rng.normal(size=(4, 3)), rng.normal(size=3)), (0, 1)),
+    Case(loop_enumerate_zip, (rng.normal(size=4), rng.normal(size=3)), (0, 1)),
+    Case(fill_array, (0.7, 6), (0,)),
+    Case(update_argument, (rng.normal(size=4),), (0,)),
+    Case(matrix_updates, (rng.normal(size=(3, 3)), rng.normal(size=3)), (0, 1)),
     Case(vector_out, (rng.normal(size=4),), (0,), scalar_output=False),
 ]

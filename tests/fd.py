@@ -13,11 +13,21 @@ def _perturb(args, i, delta):
 
 def directional(f, args, argnums, directions, eps=EPS):
     """(f(x + eps v) - f(x - eps v)) / (2 eps) along ``directions`` (one per argnum)."""
-    plus, minus = list(args), list(args)
+    plus, minus = copied(args), copied(args)
     for i, v in zip(argnums, directions):
         plus[i] = args[i] + eps * v
         minus[i] = args[i] - eps * v
     return (np.asarray(f(*plus)) - np.asarray(f(*minus))) / (2 * eps)
+
+
+def copied(args):
+    """Fresh copies of array arguments: a primal that writes into its input must not
+    change the test's data."""
+    return [np.array(a) if isinstance(a, np.ndarray) else a for a in args]
+
+
+def value(f, args):
+    return f(*copied(args))
 
 
 def random_like(x, rng):

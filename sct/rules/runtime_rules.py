@@ -3,11 +3,12 @@
 import numpy as np
 
 from .. import runtime as rt
-from ..runtime import (as_grad, getitem_adjoint, matmul_adjoint_a, matmul_adjoint_b,
+from ..runtime import (as_grad, as_sequence, getitem_adjoint, matmul_adjoint_a,
+                       matmul_adjoint_b, private_copy, setitem, zero_item,
                        split_like, unbroadcast, unreduce, unstack)
 from .core import adjoint, d, nondifferentiable, rule, tangent
 
-nondifferentiable(rt.maximum_mask, rt.extremum_mask, rt.inverse_permutation,
+nondifferentiable(rt.maximum_mask, rt.item_copy, rt.extremum_mask, rt.inverse_permutation,
                   rt.tuple_zeros, rt.zeros_like, rt.scalar_seed, rt.stop_gradient)
 
 
@@ -100,3 +101,43 @@ def as_grad_(y, g, x):
         d[g] += unbroadcast(d[y], g)
     with tangent:
         d[y] = as_grad(d[g], x)
+
+
+@rule(as_sequence, linear=(0,), domain="any",
+      examples=lambda rng: [((rng.normal(size=(3, 2)),), {})])
+def as_sequence_(y, x):
+    with adjoint:
+        d[x] += d[y]
+    with tangent:
+        d[y] = as_sequence(d[x])
+
+
+@rule(private_copy, linear=(0,), domain="any",
+      examples=lambda rng: [((rng.normal(size=(3, 2)),), {})])
+def private_copy_(y, x):
+    with adjoint:
+        d[x] += d[y]
+    with tangent:
+        d[y] = private_copy(d[x])
+
+
+@rule(zero_item, linear=(0,), domain="any",
+      examples=lambda rng: [((rng.normal(size=5), 2), {}),
+                            ((rng.normal(size=(3, 4)), (slice(0, 2), 1)), {})])
+def zero_item_(y, g, index):
+    with adjoint:
+        d[g] += zero_item(d[y], index)
+    with tangent:
+        d[y] = zero_item(d[g], index)
+
+
+@rule(setitem, linear=(0, 2), domain="any",
+      examples=lambda rng: [((rng.normal(size=5), 2, 1.5), {}),
+                            ((rng.normal(size=(3, 4)), (slice(0, 2), 1),
+                              rng.normal(size=2)), {})])
+def setitem_(y, x, index, v):
+    with adjoint:
+        d[x] += zero_item(d[y], index)
+        d[v] += unbroadcast(d[y][index], v)
+    with tangent:
+        d[y] = setitem(d[x], index, d[v])
