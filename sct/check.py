@@ -67,9 +67,10 @@ def problems(quoted, tree=None) -> list:
             for k in node.keywords:
                 if k.arg is None:
                     report(node, "'**' unpacking in a call")
-        elif isinstance(node, (gast.ListComp, gast.Dict)):
-            report(node, "a list comprehension" if isinstance(node, gast.ListComp)
-                   else "a dict literal")
+        elif isinstance(node, gast.Dict):
+            report(node, "a dict literal")
+        elif isinstance(node, gast.ListComp) and any(g.is_async for g in node.generators):
+            report(node, "an async comprehension")
         elif isinstance(node, gast.Attribute) and isinstance(node.ctx, gast.Store):
             report(node, "assignment to an attribute")
         elif isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \

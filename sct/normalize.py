@@ -245,6 +245,8 @@ class _Flatten:
             return self.ifexp(e)
         if isinstance(e, gast.Call):
             return self.call(e)
+        if isinstance(e, gast.ListComp):
+            return self.listcomp(e)
         if isinstance(e, gast.Attribute):
             if e.attr in _ATTRIBUTES:
                 p, a = self.atom(e.value)
@@ -317,6 +319,39 @@ class _Flatten:
             kws.append(gast.keyword(arg=k.arg, value=v))
         return pre, gast.Call(func=func, args=new_args, keywords=kws)
 
+    def listcomp(self, e):
+        """``[f(x) for x in xs if c]`` -> a loop that appends; targets get fresh names."""
+        from .loops import run as index_loops
+        name = self.namer.fresh(self.hint if self.hint not in ("t", "out") else "items")
+        if not hasattr(self.ctx, "comprehensions"):
+            self.ctx.comprehensions = set()
+        self.ctx.comprehensions.add(name)  # built here, handed over once, never shared
+        renames = {}
+        for g in e.generators:
+            for n in gast.walk(g.target):
+                if isinstance(n, gast.Name):
+                    renames.setdefault(n.id, self.namer.fresh(n.id))
+        e = _Rename(renames).visit(copy.deepcopy(e))
+        append = gast.Expr(value=gast.Call(func=gast.Attribute(
+            value=load(name), attr="append", ctx=gast.Load()), args=[e.elt], keywords=[]))
+        body = [append]
+        for g in reversed(e.generators):
+            for cond in reversed(g.ifs):
+                body = [gast.If(test=cond, body=body, orelse=[])]
+            body = [gast.For(target=g.target, iter=g.iter, body=body, orelse=[],
+                             type_comment=None)]
+        where = self.where
+        stmts = [assign(name, gast.List(elts=[], ctx=gast.Load()))] + body
+        for st in stmts:
+            for n in gast.walk(st):
+                if isinstance(n, gast.stmt):
+                    gast.copy_location(n, where)
+        holder = gast.Module(body=stmts, type_ignores=[])
+        stmts = index_loops(holder, self.ctx).body
+        out = self.block(stmts)
+        self.where = where
+        return out, load(name)
+
     def boolop(self, e):
         parts = [self.expr(v) for v in e.values]
         if all(not p for p, _ in parts[1:]) and all(
@@ -364,6 +399,16 @@ class _Flatten:
             or e.id.startswith("__sct_ref"))
 
 
+class _Rename(gast.NodeTransformer):
+    def __init__(self, renames):
+        self.renames = renames
+
+    def visit_Name(self, node):
+        if node.id in self.renames:
+            node.id = self.renames[node.id]
+        return node
+
+
 def _pure(e) -> bool:
     return all(not isinstance(n, (gast.Call, gast.Subscript, gast.Attribute))
                for n in gast.walk(e))
@@ -383,6 +428,13 @@ def setitem_bases(tree) -> set:
             and isinstance(n.targets[0], gast.Subscript)}
 
 
+def mutated_lists(tree) -> set:
+    """Names of lists changed in place by ``append`` or ``pop``."""
+    return {n.func.value.id for n in gast.walk(tree) if isinstance(n, gast.Call)
+            and isinstance(n.func, gast.Attribute) and n.func.attr in ("append", "pop")
+            and isinstance(n.func.value, gast.Name)}
+
+
 _VIEWS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.asarray,
           np.broadcast_to, np.swapaxes, runtime.as_sequence}
 
@@ -394,7 +446,7 @@ def check_aliases(tree, ctx):
     it is an error rather than a derivative that misses the change.
     """
     from .errors import UnsupportedSyntax
-    bases = setitem_bases(tree)
+    bases = setitem_bases(tree) | mutated_lists(tree)
     problems = []
     for n in gast.walk(tree):
         if not isinstance(n, gast.Assign):
@@ -402,7 +454,8 @@ def check_aliases(tree, ctx):
         v, t = n.value, n.targets[0]
         shared = None
         if isinstance(v, gast.Name) and isinstance(t, gast.Name) and (
-                v.id in bases or t.id in bases) and not _is_private_copy(tree, v.id):
+                v.id in bases or t.id in bases) and not _is_private_copy(tree, v.id) \
+                and v.id not in getattr(ctx, "comprehensions", ()):
             shared = v.id if v.id in bases else t.id
         elif isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name) \
                 and v.value.id in bases and any(isinstance(x, gast.Slice)
@@ -462,7 +515,7 @@ def _read_after_write(tree, target, base):
 def _copy_mutated_arguments(tree, ctx):
     """An argument written into is copied first: the caller's array never changes."""
     args = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
-    mutated = setitem_bases(tree)
+    mutated = setitem_bases(tree) | mutated_lists(tree)
     first = tree.body[0] if tree.body else tree
     copies = [gast.copy_location(assign(a, gast.Call(
         func=ctx.ref(runtime.private_copy), args=[load(a)], keywords=[])), first)

@@ -216,6 +216,10 @@ class _Reverse:
 
     # -- reverse sweep ----------------------------------------------------------------------
     def backward(self, s):
+        if isinstance(s, gast.Assign) and _is_method(s.value, "pop"):
+            return self.backward_pop(s)
+        if isinstance(s, gast.Expr) and _is_method(s.value, "append"):
+            return self.backward_append(s)
         if isinstance(s, gast.Assign):
             return self.backward_assign(s)
         if isinstance(s, gast.If):
@@ -252,6 +256,40 @@ class _Reverse:
             out.append(assign(self.adj(x), gast.Call(
                 func=self.ctx.ref(zero_item), args=[load(self.adj(x)), index], keywords=[])))
         out.append(RestoreItem(x, t.slice))
+        return out
+
+    def backward_append(self, s):
+        """``lst.append(v)``: ``v`` takes the last adjoint of ``lst_bar``; ``lst`` shrinks
+        back to what it was."""
+        out = []
+        lst, v = s.value.func.value.id, s.value.args[0]
+        if lst in self.active and lst in self.nz:
+            self.label(s, out)
+            pop = _method_call(load(self.adj(lst)), "pop")
+            if self.is_active(v):
+                self.accumulate(v.id, pop, out)
+            else:
+                out.append(gast.Expr(value=pop))
+        out.append(("restore-list", lst, _method_call(load(lst), "pop")))
+        return out
+
+    def backward_pop(self, s):
+        """``v = lst.pop()``: ``v``'s adjoint goes back on ``lst_bar``; ``v`` back on
+        ``lst``."""
+        out = []
+        lst, v = s.value.func.value.id, s.targets[0].id
+        if lst in self.active and (lst in self.nz or v in self.nz):
+            self.label(s, out)
+            if lst not in self.nz:
+                out += self.zeros([lst])
+                self.nz.add(lst)
+            item = load(self.adj(v)) if v in self.nz else gast.Call(
+                func=self.ctx.ref(zeros_like), args=[load(v)], keywords=[])
+            out.append(gast.Expr(value=_method_call(load(self.adj(lst)), "append", item)))
+        out.append(("restore-list", lst, _method_call(load(lst), "append", load(v))))
+        if v in self.fixed and id(s) not in self.first_defs:
+            out.append(Restore(v))
+        self.nz.discard(v)
         return out
 
     def backward_assign(self, s):
@@ -473,6 +511,31 @@ def _call_args(value):
     return [], {}
 
 
+def _flat(stmts):
+    """The real statements of a reverse sweep, placeholders left out (recursively)."""
+    out = []
+    for st in stmts:
+        if isinstance(st, (Record, Restore, tuple)):
+            continue
+        if isinstance(st, (gast.If, gast.For, gast.While)):
+            st = copy.copy(st)
+            st.body = _flat(st.body)
+            st.orelse = _flat(st.orelse)
+        out.append(st)
+    return out
+
+
+def _is_method(value, name):
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+        and value.func.attr == name and isinstance(value.func.value, gast.Name) \
+        and len(value.args) == (1 if name == "append" else 0)
+
+
+def _method_call(obj, name, *args):
+    return gast.Call(func=gast.Attribute(value=obj, attr=name, ctx=gast.Load()),
+                     args=list(args), keywords=[])
+
+
 def _push(tape, name):
     call = gast.Call(func=gast.Attribute(value=load(tape), attr="append", ctx=gast.Load()),
                      args=[load(name)], keywords=[])
@@ -558,9 +621,10 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
     grads = [(a, r.adj(a) if a in r.nz else None) for a in active_args]
     ctx.seed_name = seed_name
 
-    reads = {n.id for st in rev if not isinstance(st, (Restore, tuple))
-             for n in gast.walk(st) if isinstance(n, gast.Name)
-             and isinstance(n.ctx, gast.Load)}
+    reads = set()
+    for st in gast.walk(gast.Module(body=[x for x in _flat(rev)], type_ignores=[])):
+        if isinstance(st, gast.Name) and isinstance(st.ctx, gast.Load):
+            reads.add(st.id)
     args = {a.id for a in tree.args.args + tree.args.posonlyargs + tree.args.kwonlyargs}
     recorded = set()
     targets = set()
@@ -568,6 +632,10 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
     def fill(stmts, forward):
         outl = []
         for st in stmts:
+            if isinstance(st, tuple) and st[0] == "restore-list":
+                if st[1] in reads:  # the list's contents are read: undo the change
+                    outl.append(gast.Expr(value=st[2]))
+                continue
             if isinstance(st, tuple) and st[0] == "push-cond":
                 if st[2] in r.cond_popped:
                     outl.append(_push(r.tape_name(), st[1]))

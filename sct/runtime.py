@@ -77,7 +77,7 @@ def getitem_adjoint(g, x, index):
                 out[i] = gi
         else:
             out[index] = g
-        return tuple(out)
+        return out if isinstance(x, list) else tuple(out)
     out = np.zeros(np.shape(x), dtype=np.result_type(x, 1.0))
     if _basic_index(index):
         out[index] = g
@@ -94,7 +94,9 @@ def _basic_index(index):
 
 def zeros_like(x):
     """A float zero shaped like ``x``; tuples and lists of such for containers."""
-    if isinstance(x, (tuple, list)):
+    if isinstance(x, list):
+        return [zeros_like(v) for v in x]
+    if isinstance(x, tuple):
         return tuple(zeros_like(v) for v in x)
     if isinstance(x, np.ndarray):
         return np.zeros(x.shape, dtype=np.result_type(x, 1.0))
@@ -103,12 +105,14 @@ def zeros_like(x):
 
 def add_adjoint(a, b):
     """``a + b`` for adjoints that may be containers (added element by element)."""
-    if isinstance(a, tuple) or isinstance(b, tuple):
-        if not isinstance(a, tuple):
+    seq = (tuple, list)
+    if isinstance(a, seq) or isinstance(b, seq):
+        kind = list if isinstance(a, list) or isinstance(b, list) else tuple
+        if not isinstance(a, seq):
             a = (a,) * len(b)
-        if not isinstance(b, tuple):
+        if not isinstance(b, seq):
             b = (b,) * len(a)
-        return tuple(add_adjoint(u, v) for u, v in zip(a, b))
+        return kind(add_adjoint(u, v) for u, v in zip(a, b))
     if a is None:
         return b
     if b is None:
@@ -220,3 +224,16 @@ def setitem(x, index, v):
     x = np.array(x, dtype=np.result_type(x, v, 1.0))
     x[index] = v
     return x
+
+
+def replicate(g, xs):
+    """``[g, g, ...]``, one per item of ``xs``: the adjoint of ``sum(xs)``."""
+    return [g] * len(xs)
+
+
+def restructure(g, x):
+    """``g`` split like ``x`` when ``x`` is a list or tuple (the adjoint of np.array)."""
+    if isinstance(x, (list, tuple)):
+        parts = [restructure(gi, xi) for gi, xi in zip(g, x)]
+        return parts if isinstance(x, list) else tuple(parts)
+    return g

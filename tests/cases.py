@@ -317,6 +317,30 @@ def matrix_updates(m, x):
     return np.sum(np.sin(m))
 
 
+def list_grown(x, n):
+    hs = []
+    h = x
+    for i in range(n):
+        h = np.tanh(h * 1.1 + 0.2)
+        hs.append(h)
+    last = hs.pop()
+    return sum(hs) + last * hs[0] + len(hs)
+
+
+def comprehension(xs, w):
+    ys = [np.sin(x * w) for x in xs if x > -5.0]
+    zs = [a * b for a, b in zip(ys, xs)]
+    return np.sum(np.array(zs)) + sum([y * y for y in ys])
+
+
+def list_of_arrays(W, xs):
+    outs = []
+    for x in xs:
+        outs.append(W @ x)
+    stacked = np.stack(outs)
+    return np.sum(stacked ** 2) + np.sum(outs[1])
+
+
 def vector_out(x):
     return x * np.sin(x)
 
@@ -376,5 +400,8 @@ CASES = [
     Case(fill_array, (0.7, 6), (0,)),
     Case(update_argument, (rng.normal(size=4),), (0,)),
     Case(matrix_updates, (rng.normal(size=(3, 3)), rng.normal(size=3)), (0, 1)),
+    Case(list_grown, (0.3, 5), (0,)),
+    Case(comprehension, (rng.normal(size=4), 0.7), (0, 1)),
+    Case(list_of_arrays, (rng.normal(size=(2, 3)), rng.normal(size=(4, 3))), (0, 1)),
     Case(vector_out, (rng.normal(size=4),), (0,), scalar_output=False),
 ]

@@ -1,10 +1,11 @@
 """Rules for NumPy reductions, products, shape changes and indexing."""
 
+import builtins
 import operator
 
 import numpy as np
 
-from ..runtime import (astype, extremum_mask, getitem_adjoint, inverse_permutation,
+from ..runtime import (astype, replicate, restructure, extremum_mask, getitem_adjoint, inverse_permutation,
                        matmul_adjoint_a, matmul_adjoint_b, split_like,
                        unbroadcast, unreduce, unstack)
 from .core import adjoint, d, rule, tangent
@@ -244,7 +245,7 @@ def stack(y, xs, axis=0):
 @rule(np.array, linear=(0,), examples=lambda rng: [((rng.normal(size=3),), {})])
 def asarray(y, x):
     with adjoint:
-        d[x] += d[y]
+        d[x] += restructure(d[y], x)
     with tangent:
         d[y] = np.asarray(d[x])
 
@@ -269,3 +270,13 @@ def getitem(y, x, index):
     with tangent:
         d[y] = d[x][index]
 
+
+
+@rule(builtins.sum, linear=(0,), domain="any",
+      examples=lambda rng: [(([rng.normal(size=3), rng.normal(size=3)],), {}),
+                            (([1.5, 2.5, -0.5],), {})])
+def builtin_sum(y, xs):
+    with adjoint:
+        d[xs] += replicate(d[y], xs)
+    with tangent:
+        d[y] = sum(d[xs])

@@ -4,7 +4,8 @@ import numpy as np
 
 from .. import runtime as rt
 from ..runtime import (as_grad, as_sequence, getitem_adjoint, matmul_adjoint_a,
-                       matmul_adjoint_b, private_copy, setitem, zero_item,
+                       matmul_adjoint_b, private_copy, replicate, restructure, setitem,
+                       zero_item,
                        split_like, unbroadcast, unreduce, unstack)
 from .core import adjoint, d, nondifferentiable, rule, tangent
 
@@ -103,7 +104,7 @@ def as_grad_(y, g, x):
         d[y] = as_grad(d[g], x)
 
 
-@rule(as_sequence, linear=(0,), domain="any",
+@rule(as_sequence, linear=(0,), domain="any", output="like",
       examples=lambda rng: [((rng.normal(size=(3, 2)),), {})])
 def as_sequence_(y, x):
     with adjoint:
@@ -141,3 +142,21 @@ def setitem_(y, x, index, v):
         d[v] += unbroadcast(d[y][index], v)
     with tangent:
         d[y] = setitem(d[x], index, d[v])
+
+
+@rule(replicate, linear=(0,), domain="any",
+      examples=lambda rng: [((rng.normal(size=3), [1.0, 2.0]), {})])
+def replicate_(y, g, xs):
+    with adjoint:
+        d[g] += sum(d[y])
+    with tangent:
+        d[y] = replicate(d[g], xs)
+
+
+@rule(restructure, linear=(0,), domain="any",
+      examples=lambda rng: [((rng.normal(size=(2, 3)), [np.ones(3), np.ones(3)]), {})])
+def restructure_(y, g, x):
+    with adjoint:
+        d[g] += np.asarray(d[y])
+    with tangent:
+        d[y] = restructure(d[g], x)
