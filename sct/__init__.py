@@ -6,7 +6,7 @@ is ordinary, readable code (``sct.source``), compiled once and cached.
 """
 
 from . import rules as _rules  # registers the derivative rules
-from .api import grad, source, stop_gradient, value_and_grad, vjp
+from .api import grad, records, source, stop_gradient, value_and_grad, vjp
 from .transforms import hessian, hvp, jacfwd, jacrev, jvp
 from .errors import (NoDerivative, NotDifferentiable, SCTError, SourceUnavailable,
                      UnsupportedSyntax)
@@ -15,7 +15,7 @@ from .rules import adjoint, d, rule, tangent
 __version__ = "0.1.0"
 
 __all__ = [
-    "grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "hvp", "source", "stop_gradient", "rule", "d", "adjoint",
+    "grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "hvp", "source", "records", "stop_gradient", "rule", "d", "adjoint",
     "tangent", "SCTError", "UnsupportedSyntax", "NoDerivative", "SourceUnavailable",
     "NotDifferentiable",
 ]

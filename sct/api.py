@@ -19,7 +19,7 @@ import numpy as np
 from . import kinds as _kinds
 from . import pipeline
 from .dispatch import Dispatcher
-from .errors import NotDifferentiable, SCTError, UnsupportedSyntax
+from .errors import NotDifferentiable, SCTError
 from .rules import core as _rules_core
 from .runtime import stop_gradient  # noqa: F401  (re-exported)
 
@@ -63,11 +63,6 @@ def derived(fn, flavor, argnums, arg_kinds, tuple_grads=False) -> pipeline.Built
         stack = getattr(_building, "stack", None)
         if stack is None:
             stack = _building.stack = []
-        if (fn, key) in stack:
-            code = fn.__code__
-            raise UnsupportedSyntax([(code.co_filename, code.co_firstlineno,
-                                      f"recursion ('{fn.__name__}' calls itself with "
-                                      f"derivatives) is not supported yet")])
         stack.append((fn, key))
         try:
             built = pipeline.build(fn, flavor, tuple(argnums), tuple(arg_kinds),
@@ -131,6 +126,30 @@ def _check_scalar(out, g):
     if np.size(out) != 1 or isinstance(out, (tuple, list)):
         raise NotDifferentiable(f"grad needs {getattr(g, '__name__', g)} to return a "
                                 f"scalar; it returned {type(out).__name__}")
+
+
+class Deferred:
+    """A derivative function looked up when called: how a recursive function's
+    derivative calls itself while it is still being built."""
+
+    def __init__(self, fn, flavor, argnums, kinds, index, name):
+        self.args = (fn, flavor, argnums, kinds)
+        self.index = index
+        self.__name__ = name
+
+    def __call__(self, *args, **kwargs):
+        return derived(*self.args).functions[self.index](*args, **kwargs)
+
+
+def building(fn, flavor, argnums, arg_kinds):
+    """Stand-ins for the functions of a derivative now being built, else ``None``."""
+    key = (flavor, tuple(argnums), tuple(arg_kinds), False, _rules_core.generation[0])
+    if (fn, key) not in getattr(_building, "stack", ()):
+        return None
+    names = ("fwd", "bwd") if flavor == "split" else ("jvp",)
+    fns = tuple(Deferred(fn, flavor, tuple(argnums), tuple(arg_kinds), i,
+                         f"{fn.__name__}_{n}") for i, n in enumerate(names))
+    return pipeline.Built(fns, (), (), None, "N")
 
 
 def _argnums(argnums):
@@ -319,3 +338,28 @@ def source(g) -> str:
         built = derived(f, info["flavor"], info["argnums"], ("N",) * n,
                         info["tuple_grads"])
     return "\n".join(built.sources)
+
+
+def records(g) -> dict:
+    """What a reverse-mode derivative records on its tape, per pass of its loops.
+
+    Only values the reverse sweep reads are recorded; a straight-line function
+    records nothing.
+
+    >>> import numpy as np, sct
+    >>> def f(x, n):
+    ...     for i in range(n):
+    ...         x = np.sin(x) * 2.0
+    ...     return x
+    >>> df = sct.grad(f)
+    >>> _ = df(0.5, 3)
+    >>> sct.records(df)["values"]
+    ['x']
+    """
+    info = getattr(g, "__sct__", None)
+    built = None
+    if info is not None:
+        built = info.get("built") or info["state"]["last"]
+    if built is None:
+        raise SCTError(f"{g!r} is not a reverse-mode derivative sct has built yet")
+    return dict(built.records or {})

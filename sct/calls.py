@@ -106,7 +106,7 @@ def _bind(fn, call, ctx, where):
 
 def prepare(tree, ctx, active, kinds, resolved, mode="split"):
     """Find calls to user functions that carry derivatives and derive the callees."""
-    from .api import concrete, derived  # the cache lives with the API
+    from .api import building, concrete, derived  # the cache lives with the API
     ctx.user_calls = {}
     loops = [n for n in gast.walk(tree) if isinstance(n, (gast.For, gast.While))]
     in_loop = {id(s) for lp in loops for s in gast.walk(lp)}
@@ -130,7 +130,8 @@ def prepare(tree, ctx, active, kinds, resolved, mode="split"):
             for a in args)
         if hasattr(fn, "__sct__"):  # a derivative sct made: differentiate its code
             fn = concrete(fn, arg_kinds)
-        built = derived(fn, mode, tuple(pos), arg_kinds)
+        built = building(fn, mode, tuple(pos), arg_kinds) or derived(
+            fn, mode, tuple(pos), arg_kinds)
         uc = UserCall(ctx, s, fn, args, pos, built)
         uc.n_pos, uc.kw_names = n_pos, kw_names
         uc.in_loop = id(s) in in_loop

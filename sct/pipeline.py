@@ -79,6 +79,7 @@ class Built:
     guards: tuple  # (dict or cell, key, object): what the build relied on
     tape_index: int | None = None
     out_kind: str = "O"
+    records: dict | None = None  # what the forward sweep records (reverse mode)
 
 
 def front(fn):
@@ -140,7 +141,8 @@ def build(fn, flavor, argnums, arg_kinds, tuple_grads=False) -> Built:
                                 "grad" if flavor == "grad" else "vjp",
                                 seed_param=flavor == "vjp")]
     fns, sources = emit.compile_functions(fdefs, ctx, f"{base} {flavor}")
-    return Built(tuple(fns), tuple(sources), _guards(ctx), tape_index, out_kind)
+    return Built(tuple(fns), tuple(sources), _guards(ctx), tape_index, out_kind,
+                 sweeps.records.as_dict() if sweeps.records else {})
 
 
 def _build_forward(ctx, tree, resolved, env, active, active_args, names):

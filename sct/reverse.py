@@ -26,48 +26,19 @@ from dataclasses import dataclass, field
 
 import gast
 
-from . import blocks, template
+from . import blocks, record, template
+from .record import Record, RecordItem, Restore, RestoreItem, _pop, _push
 from . import kinds as kinds_
 from .errors import NoDerivative, UnsupportedSyntax
 from .normalize import assign, load, store
 from .rules import lookup
-from .runtime import add_adjoint, item_copy, unbroadcast, zero_item, zeros_like
+from .runtime import add_adjoint, unbroadcast, zero_item, zeros_like
 
 COMMENT = "__sct_comment__:"
 
 
 def comment(text: str) -> gast.Expr:
     return gast.Expr(value=gast.Constant(value=COMMENT + text, kind=None))
-
-
-class Record:
-    """Placeholder: push the current value of ``name`` (kept only if needed)."""
-
-    def __init__(self, name):
-        self.name = name
-
-
-class Restore:
-    """Placeholder: pop ``name`` back (kept only when its Record is)."""
-
-    def __init__(self, name):
-        self.name = name
-
-
-class RecordItem(Record):
-    """Placeholder: push ``name[index]`` before an assignment into it."""
-
-    def __init__(self, name, index):
-        super().__init__(name)
-        self.index = index
-
-
-class RestoreItem(Restore):
-    """Placeholder: pop ``name[index]`` back."""
-
-    def __init__(self, name, index):
-        super().__init__(name)
-        self.index = index
 
 
 @dataclass
@@ -79,6 +50,7 @@ class Sweeps:
     tape: str | None
     recorded: list = field(default_factory=list)  # names whose values are taped
     adjoints: dict = field(default_factory=dict)
+    records: object = None  # what the tape holds, for people (record.Records)
 
 
 class _Reverse:
@@ -511,20 +483,6 @@ def _call_args(value):
     return [], {}
 
 
-def _flat(stmts):
-    """The real statements of a reverse sweep, placeholders left out (recursively)."""
-    out = []
-    for st in stmts:
-        if isinstance(st, (Record, Restore, tuple)):
-            continue
-        if isinstance(st, (gast.If, gast.For, gast.While)):
-            st = copy.copy(st)
-            st.body = _flat(st.body)
-            st.orelse = _flat(st.orelse)
-        out.append(st)
-    return out
-
-
 def _is_method(value, name):
     return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
         and value.func.attr == name and isinstance(value.func.value, gast.Name) \
@@ -536,18 +494,6 @@ def _method_call(obj, name, *args):
                      args=list(args), keywords=[])
 
 
-def _push(tape, name):
-    call = gast.Call(func=gast.Attribute(value=load(tape), attr="append", ctx=gast.Load()),
-                     args=[load(name)], keywords=[])
-    return gast.Expr(value=call)
-
-
-def _pop(tape, name):
-    call = gast.Call(func=gast.Attribute(value=load(tape), attr="pop", ctx=gast.Load()),
-                     args=[], keywords=[])
-    return assign(name, call)
-
-
 # -- the pass ---------------------------------------------------------------------------------
 def _assign_counts(tree):
     counts = {}
@@ -555,16 +501,6 @@ def _assign_counts(tree):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
             counts[n.id] = counts.get(n.id, 0) + 1
     return counts
-
-
-def _maybe_undefined(tree, name, args):
-    if name in args:
-        return False
-    for st in tree.body:
-        if any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
-               for n in gast.walk(st)):
-            return not isinstance(st, gast.Assign)
-    return True
 
 
 def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
@@ -621,59 +557,7 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
     grads = [(a, r.adj(a) if a in r.nz else None) for a in active_args]
     ctx.seed_name = seed_name
 
-    reads = set()
-    for st in gast.walk(gast.Module(body=[x for x in _flat(rev)], type_ignores=[])):
-        if isinstance(st, gast.Name) and isinstance(st.ctx, gast.Load):
-            reads.add(st.id)
     args = {a.id for a in tree.args.args + tree.args.posonlyargs + tree.args.kwonlyargs}
-    recorded = set()
-    targets = set()
-
-    def fill(stmts, forward):
-        outl = []
-        for st in stmts:
-            if isinstance(st, tuple) and st[0] == "restore-list":
-                if st[1] in reads:  # the list's contents are read: undo the change
-                    outl.append(gast.Expr(value=st[2]))
-                continue
-            if isinstance(st, tuple) and st[0] == "push-cond":
-                if st[2] in r.cond_popped:
-                    outl.append(_push(r.tape_name(), st[1]))
-                continue
-            if isinstance(st, Record) or (isinstance(st, tuple) and st[0] == "push-target"):
-                name = st.name if isinstance(st, Record) else st[1]
-                if name in reads and isinstance(st, RecordItem):
-                    value = gast.Call(func=ctx.ref(item_copy), args=[
-                        load(name), template.index_value(copy.deepcopy(st.index), ctx.ref)],
-                        keywords=[])
-                    outl.append(gast.Expr(value=gast.Call(func=gast.Attribute(
-                        value=load(r.tape_name()), attr="append", ctx=gast.Load()),
-                        args=[value], keywords=[])))
-                elif name in reads:
-                    (recorded if isinstance(st, Record) else targets).add(name)
-                    outl.append(_push(r.tape_name(), name))
-            elif isinstance(st, Restore) or (isinstance(st, tuple) and st[0] == "pop-target"):
-                name = st.name if isinstance(st, Restore) else st[1]
-                if name in reads and isinstance(st, RestoreItem):
-                    item = gast.Subscript(value=load(name), slice=copy.deepcopy(st.index),
-                                          ctx=gast.Store())
-                    pop = _pop(r.tape_name(), name)
-                    pop.targets = [item]
-                    outl.append(pop)
-                elif name in reads:
-                    outl.append(_pop(r.tape_name(), name))
-            else:
-                for field_ in ("body", "orelse"):
-                    if hasattr(st, field_) and isinstance(getattr(st, field_), list):
-                        setattr(st, field_, fill(getattr(st, field_), forward))
-                outl.append(st)
-        return outl
-
-    fwd = fill(fwd, True)
-    rev = rev_head + fill(rev, False)
-    inits = [assign(n, gast.Constant(value=None, kind=None)) for n in sorted(recorded)
-             if _maybe_undefined(tree, n, args)]
-    if r.tape is not None:
-        inits.insert(0, assign(r.tape, gast.List(elts=[], ctx=gast.Load())))
+    fwd, rev, inits, records = record.fill(fwd, rev_head, rev, r, ctx, tree, args)
     return Sweeps(fwd=inits + fwd, rev=rev, out=out, grads=grads, tape=r.tape,
-                  recorded=sorted(recorded | targets), adjoints=dict(r.adj_names))
+                  recorded=records.names(), adjoints=dict(r.adj_names), records=records)

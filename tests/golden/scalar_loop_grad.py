@@ -1,5 +1,6 @@
 def scalar_loop_grad(x, y0, n):
     # forward sweep
+    # the tape records, per pass: values of sin_y, y
     tape = []
     sin_y = None
     y = y0

@@ -1,0 +1,192 @@
+"""The public API as users meet it: decorators, caching, threads, purity, tracebacks."""
+
+import inspect
+import linecache
+import subprocess
+import sys
+import textwrap
+import threading
+import traceback
+
+import numpy as np
+import pytest
+
+import api_module as m
+import sct
+
+
+def test_grad_as_a_decorator_with_and_without_arguments():
+    @sct.grad
+    def df(x):
+        return x * x * x
+
+    @sct.grad(argnums=(0, 1))
+    def dg(x, y):
+        return x * y
+
+    assert df(2.0) == 12.0
+    assert dg(2.0, 3.0) == (3.0, 2.0)
+    assert inspect.signature(dg) == inspect.signature(dg.__sct__["fn"])
+
+
+def test_keyword_arguments_and_defaults_reach_the_derivative():
+    from cases import defaults
+    x = np.array([1.0, 2.0])
+    g1 = sct.grad(defaults)(x)
+    g2 = sct.grad(defaults)(x, scale=3.0, shift=0.0)
+    np.testing.assert_allclose(g1, [1.0, 1.0])  # 2.0 * SCALE
+    np.testing.assert_allclose(g2, [1.5, 1.5])
+
+
+def test_the_cache_builds_once_and_keys_on_argument_kinds():
+    def f(x):
+        return np.sum(x * x)
+    df = sct.grad(f)
+    df(1.0)
+    first = sct.api._cache[f]
+    assert len(first) == 1
+    df(2.0)
+    assert len(sct.api._cache[f]) == 1
+    df(np.ones(3))
+    assert len(sct.api._cache[f]) == 2
+    assert sct.grad(f, argnums=0) is not df  # a new dispatcher, the same cache
+    sct.grad(f)(3.0)
+    assert len(sct.api._cache[f]) == 2
+
+
+def test_rebinding_a_global_changes_later_results():
+    x = np.array([0.5, -0.3])
+    g = sct.grad(m.scaled)
+    a = g(x)
+    old = m.SCALE
+    try:
+        m.SCALE = 5.0
+        np.testing.assert_allclose(g(x), a * 2.5)
+    finally:
+        m.SCALE = old
+
+
+def test_rebinding_a_called_function_rebuilds_the_derivative():
+    x = np.array([0.5, -0.3])
+    g = sct.grad(m.uses_act)
+    np.testing.assert_allclose(g(x), np.tanh(x) + x * (1 - np.tanh(x) ** 2))
+    old = m.act
+    try:
+        m.act = lambda x: x * x * x
+        np.testing.assert_allclose(g(x), 4 * x ** 3)
+    finally:
+        m.act = old
+
+
+def test_closures_are_read_when_the_derivative_runs():
+    f = m.make_closure(3.0)
+    np.testing.assert_allclose(sct.grad(f)(np.array([1.0, 2.0])), [6.0, 12.0])
+    cell = f.__closure__[0]
+    cell.cell_contents = 10.0
+    np.testing.assert_allclose(sct.grad(f)(np.array([1.0, 2.0])), [20.0, 40.0])
+
+
+def test_the_callers_arrays_and_the_users_module_are_unchanged():
+    v = np.array([1.0, 2.0, 3.0])
+    before = dict(vars(m))
+    g = sct.grad(m.writes_argument)(v)
+    np.testing.assert_array_equal(v, [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(g, [0.0, 20.0, 6.0])  # f = 5 v1**2 + v2**2
+    assert set(vars(m)) == set(before)
+    assert all(vars(m)[k] is before[k] for k in before)
+    out, back = sct.vjp(m.writes_argument, v)
+    back(1.0)
+    np.testing.assert_array_equal(v, [1.0, 2.0, 3.0])
+
+
+def test_a_derivative_recovers_after_an_exception():
+    g = sct.grad(m.raises_for_negative)
+    assert g(4.0) == pytest.approx(3.0 / (2 * 2.0))
+    with np.errstate(all="ignore"):
+        with pytest.raises(Exception):
+            np.seterr(all="raise")
+            g(-1.0)
+    np.seterr(all="warn")
+    assert g(4.0) == pytest.approx(0.75)
+
+
+def test_the_same_derivative_from_eight_threads():
+    from cases import rnn, CASES
+    case = next(c for c in CASES if c.fn is rnn)
+    want = sct.grad(rnn, argnums=(0, 1, 2))(*case.args)
+    fresh = sct.grad(rnn, argnums=(0, 1, 2))
+    results, errors = [], []
+
+    def work():
+        try:
+            for _ in range(20):
+                results.append(fresh(*case.args))
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(results) == 160
+    for r in results:
+        for a, b in zip(r, want):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_building_from_eight_threads_at_once():
+    def make():
+        def f(x):
+            return np.sum(np.exp(x) * x)
+        return f
+    fns = [make() for _ in range(8)]
+    out = [None] * 8
+
+    def work(i):
+        out[i] = sct.grad(fns[i])(np.array([0.1, 0.2]))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for o in out:
+        np.testing.assert_allclose(o, np.exp([0.1, 0.2]) * (1 + np.array([0.1, 0.2])))
+
+
+def test_generated_source_is_visible_to_inspect_linecache_and_tracebacks():
+    from cases import demo
+    df = sct.grad(demo, argnums=(0, 1))
+    df(2.0, 5.0)
+    built = df.__sct__["state"]["last"]
+    fn = built.functions[0]
+    assert textwrap.dedent(inspect.getsource(fn)) == built.sources[0]
+    code = fn.__code__
+    assert linecache.getline(code.co_filename, code.co_firstlineno).strip().startswith(
+        "def demo_grad")
+    with pytest.raises(ZeroDivisionError) as info:
+        df(0.0, 5.0)
+    text = "".join(traceback.format_exception(info.value))
+    assert "x1_bar = x2 + 1.0 / x1" in text
+
+
+def test_recursion_with_a_data_dependent_depth():
+    for n in (0, 1, 4):
+        g = sct.grad(m.depth)(0.3, n)
+        eps = 1e-6
+        fd = (m.depth(0.3 + eps, n) - m.depth(0.3 - eps, n)) / (2 * eps)
+        assert g == pytest.approx(fd, rel=1e-6)
+
+
+def test_records_are_listed_in_the_source():
+    from cases import scalar_loop
+    g = sct.grad(scalar_loop)
+    g(0.5, 0.1, 4)
+    src = sct.source(g)
+    assert "# the tape records" in src
+
+
+def test_import_is_clean_with_warnings_as_errors():
+    subprocess.run([sys.executable, "-W", "error", "-c", "import sct"], check=True)
