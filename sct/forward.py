@@ -22,7 +22,7 @@ import gast
 
 from . import template
 from .errors import NoDerivative
-from .normalize import assign, load, store
+from .normalize import assign, load
 from .rules import lookup
 from .runtime import zeros_like
 

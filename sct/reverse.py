@@ -26,13 +26,13 @@ from dataclasses import dataclass, field
 
 import gast
 
-from . import blocks, record, template
-from .record import Record, RecordItem, Restore, RestoreItem, _pop, _push
+from . import blocks, items, record, template
+from .record import Record, RecordItem, Restore, _pop, _push
 from . import kinds as kinds_
-from .errors import NoDerivative, UnsupportedSyntax
+from .errors import NoDerivative
 from .normalize import assign, load, store
 from .rules import lookup
-from .runtime import add_adjoint, unbroadcast, zero_item, zeros_like
+from .runtime import add_adjoint, unbroadcast, zeros_like
 
 COMMENT = "__sct_comment__:"
 
@@ -53,7 +53,7 @@ class Sweeps:
     records: object = None  # what the tape holds, for people (record.Records)
 
 
-class _Reverse:
+class _Reverse(items.ItemsReverse):
     def __init__(self, ctx, active, kinds, resolved):
         self.ctx, self.namer = ctx, ctx.namer
         self.active, self.kinds, self.resolved = active, kinds, resolved
@@ -206,63 +206,6 @@ class _Reverse:
             self.last_label = line
             text = self.ctx.quoted.text(s)
             out.append(comment(f"{self.ctx.quoted.filename_short}:{line}  {text}"))
-
-    def backward_setitem(self, s):
-        """``x[i] = v``: ``v`` takes ``x_bar[i]``, which is then zero."""
-        out = []
-        t = s.targets[0]
-        x = t.value.id
-        if x in self.active and x in self.nz:
-            self.label(s, out)
-            v = s.value
-            part = gast.Subscript(value=load(self.adj(x)), slice=copy.deepcopy(t.slice),
-                                  ctx=gast.Load())
-            if self.is_active(v):
-                element = not any(isinstance(n, gast.Slice) for n in gast.walk(t.slice)) \
-                    and self.kind(v) == "S"
-                if not element:
-                    part = gast.Call(func=self.ctx.ref(unbroadcast),
-                                     args=[part, load(v.id)], keywords=[])
-                self.accumulate(v.id, part, out)
-            index = template.index_value(copy.deepcopy(t.slice), self.ctx.ref)
-            out.append(assign(self.adj(x), gast.Call(
-                func=self.ctx.ref(zero_item), args=[load(self.adj(x)), index], keywords=[])))
-        out.append(RestoreItem(x, t.slice))
-        return out
-
-    def backward_append(self, s):
-        """``lst.append(v)``: ``v`` takes the last adjoint of ``lst_bar``; ``lst`` shrinks
-        back to what it was."""
-        out = []
-        lst, v = s.value.func.value.id, s.value.args[0]
-        if lst in self.active and lst in self.nz:
-            self.label(s, out)
-            pop = _method_call(load(self.adj(lst)), "pop")
-            if self.is_active(v):
-                self.accumulate(v.id, pop, out)
-            else:
-                out.append(gast.Expr(value=pop))
-        out.append(("restore-list", lst, _method_call(load(lst), "pop")))
-        return out
-
-    def backward_pop(self, s):
-        """``v = lst.pop()``: ``v``'s adjoint goes back on ``lst_bar``; ``v`` back on
-        ``lst``."""
-        out = []
-        lst, v = s.value.func.value.id, s.targets[0].id
-        if lst in self.active and (lst in self.nz or v in self.nz):
-            self.label(s, out)
-            if lst not in self.nz:
-                out += self.zeros([lst])
-                self.nz.add(lst)
-            item = load(self.adj(v)) if v in self.nz else gast.Call(
-                func=self.ctx.ref(zeros_like), args=[load(v)], keywords=[])
-            out.append(gast.Expr(value=_method_call(load(self.adj(lst)), "append", item)))
-        out.append(("restore-list", lst, _method_call(load(lst), "append", load(v))))
-        if v in self.fixed and id(s) not in self.first_defs:
-            out.append(Restore(v))
-        self.nz.discard(v)
-        return out
 
     def backward_assign(self, s):
         if isinstance(s.targets[0], gast.Subscript):
@@ -522,7 +465,7 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
         for n in gast.walk(tree) if isinstance(n, gast.For)}
     ctx.user_calls = getattr(ctx, "user_calls", {})
     ctx.branch_tests = {n.test.id for n in gast.walk(tree) if isinstance(n, gast.If)}
-    from .normalize import setitem_bases
+    from .mutation import setitem_bases
     ctx.setitem_bases = setitem_bases(tree)
     r = _Reverse(ctx, active, kinds, resolved)
     body, ret = tree.body[:-1], tree.body[-1]

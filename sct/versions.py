@@ -73,7 +73,7 @@ def _split_self_reads(body, fixed, namer):
 
 
 def run(tree, ctx):
-    from .normalize import setitem_bases
+    from .mutation import setitem_bases
     fixed = assigned_in_compound(tree) | setitem_bases(tree)  # written in place
     args = {a.id for a in tree.args.args + tree.args.posonlyargs + tree.args.kwonlyargs}
     seen = set(args)

@@ -1,0 +1,125 @@
+"""Writes in place: arguments copied before they change, and sharing refused.
+
+``x[i] = v``, ``lst.append(v)`` and ``lst.pop()`` change an object rather than
+rebind a name. The derivative must not change the caller's objects, so an argument
+that is written into is copied first; and since sharing between names is not
+tracked, an object written in place that another name may refer to is refused.
+"""
+
+from __future__ import annotations
+
+import gast
+import numpy as np
+
+from . import runtime
+
+
+def assign(name, value):
+    from .normalize import assign as a
+    return a(name, value)
+
+
+def load(name):
+    from .normalize import load as ld
+    return ld(name)
+
+
+def setitem_bases(tree) -> set:
+    """Names of arrays assigned into (``x[i] = v``)."""
+    return {n.targets[0].value.id for n in gast.walk(tree) if isinstance(n, gast.Assign)
+            and isinstance(n.targets[0], gast.Subscript)}
+
+
+def mutated_lists(tree) -> set:
+    """Names of lists changed in place by ``append`` or ``pop``."""
+    return {n.func.value.id for n in gast.walk(tree) if isinstance(n, gast.Call)
+            and isinstance(n.func, gast.Attribute) and n.func.attr in ("append", "pop")
+            and isinstance(n.func.value, gast.Name)}
+
+
+_VIEWS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.asarray,
+          np.broadcast_to, np.swapaxes, runtime.as_sequence}
+
+
+def check_aliases(tree, ctx):
+    """Refuse an array written in place that another name may also refer to.
+
+    ``y = x; x[0] = v`` changes ``y`` too; tracking such sharing is not supported, so
+    it is an error rather than a derivative that misses the change.
+    """
+    from .errors import UnsupportedSyntax
+    bases = setitem_bases(tree) | mutated_lists(tree)
+    problems = []
+    for n in gast.walk(tree):
+        if not isinstance(n, gast.Assign):
+            continue
+        v, t = n.value, n.targets[0]
+        shared = None
+        if isinstance(v, gast.Name) and isinstance(t, gast.Name) and (
+                v.id in bases or t.id in bases) and not _is_private_copy(tree, v.id) \
+                and v.id not in getattr(ctx, "comprehensions", ()):
+            shared = v.id if v.id in bases else t.id
+        elif isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name) \
+                and v.value.id in bases and any(isinstance(x, gast.Slice)
+                                                 for x in gast.walk(v.slice)):
+            if _read_after_write(tree, t, v.value.id):
+                shared = v.value.id
+        elif isinstance(v, gast.Call) and v.args and isinstance(v.args[0], gast.Name) \
+                and v.args[0].id in bases and getattr(v.func, "ref_object", None) in _VIEWS:
+            shared = v.args[0].id
+        elif isinstance(v, (gast.List, gast.Tuple)) and any(
+                isinstance(e, gast.Name) and e.id in bases for e in v.elts):
+            shared = next(e.id for e in v.elts if isinstance(e, gast.Name) and e.id in bases)
+        if shared is not None:
+            problems.append((ctx.quoted.filename, ctx.quoted.line(n),
+                             f"the array '{shared}' is written in place and another name "
+                             f"may refer to it (in function '{ctx.quoted.name}'); make a "
+                             f"copy with np.copy({shared}) first"))
+    if problems:
+        raise UnsupportedSyntax(problems)
+
+
+def _is_private_copy(tree, name):
+    return any(isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name)
+               and n.targets[0].id == name and isinstance(n.value, gast.Call)
+               and getattr(n.value.func, "ref_object", None) is runtime.private_copy
+               for n in gast.walk(tree))
+
+
+def _read_after_write(tree, target, base):
+    """A slice view is harmless when it is read once, later in its own block, with no
+    write into ``base`` in between."""
+    if not isinstance(target, gast.Name):
+        return True
+    name = target.id
+    reads = sum(1 for n in gast.walk(tree) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, gast.Load) and n.id == name)
+    if reads != 1:
+        return True
+    for node in gast.walk(tree):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list):
+                continue
+            for i, st in enumerate(block):
+                if not (isinstance(st, gast.Assign) and st.targets[0] is target):
+                    continue
+                for later in block[i + 1:]:
+                    if base in setitem_bases(gast.Module(body=[later], type_ignores=[])):
+                        return True
+                    if any(isinstance(n, gast.Name) and n.id == name
+                           and isinstance(n.ctx, gast.Load) for n in gast.walk(later)):
+                        return False
+                return True
+    return True
+
+
+def copy_mutated_arguments(tree, ctx):
+    """An argument written into is copied first: the caller's array never changes."""
+    args = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
+    mutated = setitem_bases(tree) | mutated_lists(tree)
+    first = tree.body[0] if tree.body else tree
+    copies = [gast.copy_location(assign(a, gast.Call(
+        func=ctx.ref(runtime.private_copy), args=[load(a)], keywords=[])), first)
+        for a in args if a in mutated]
+    tree.body = copies + tree.body
