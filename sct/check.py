@@ -52,12 +52,6 @@ def problems(quoted, tree=None) -> list:
             report(node, _STMT_NAMES[t])
         elif t in _EXPR_NAMES:
             report(node, _EXPR_NAMES[t])
-        elif isinstance(node, gast.FunctionDef) and node is not tree:
-            report(node, f"a nested 'def {node.name}'",
-                   "; define it at module level")
-        elif isinstance(node, gast.Lambda):
-            report(node, "a lambda inside the function",
-                   "; define a function at module level")
         elif isinstance(node, (gast.For, gast.While)) and node.orelse:
             kw = "for" if isinstance(node, gast.For) else "while"
             report(node, f"'{kw} ... else'")

@@ -288,6 +288,21 @@ class _Flatten:
         return self.atom(idx, "index")
 
     def call(self, e):
+        if isinstance(e.func, gast.Name) and e.func.id in self.ctx.local_functions:
+            from .inline import expand
+            where = (self.ctx.quoted.filename, self.ctx.quoted.line(self.where))
+            stmts, result = expand(self.ctx.local_functions[e.func.id], e,
+                                   self.namer, where)
+            saved = self.where
+            for st in stmts:
+                for n in gast.walk(st):
+                    if isinstance(n, gast.stmt) and not hasattr(n, "lineno"):
+                        gast.copy_location(n, saved)
+            from .loops import run as index_loops
+            holder = index_loops(gast.Module(body=stmts, type_ignores=[]), self.ctx)
+            out = self.block(holder.body)
+            self.where = saved
+            return out, load(result)
         func, pre, args = e.func, [], list(e.args)
         if isinstance(func, gast.Attribute) and not self._static(func):
             method = func.attr
@@ -434,7 +449,9 @@ def local_names(tree) -> set:
 def run(tree, ctx):
     """Three-address form with versions; see the module docstring."""
     from .flow import run as structured
+    from .inline import local_functions
     from .loops import run as index_loops
+    ctx.local_functions = local_functions(tree, ctx)
     ctx.local_names = local_names(tree)
     tree = index_loops(structured(tree, ctx.namer), ctx)
     ctx.local_names = local_names(tree)

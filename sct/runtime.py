@@ -31,21 +31,35 @@ def unbroadcast(g, x):
 
 def unreduce(g, x, axis=None, keepdims=False):
     """Broadcast ``g``, a reduction of ``x`` over ``axis``, back to ``x``'s shape."""
+    shape = np.shape(x)
     if axis is not None and not keepdims:
-        g = np.expand_dims(g, axis)
-    return np.broadcast_to(g, np.shape(x))
+        g = np.reshape(g, _kept(shape, axis))
+    out = np.empty(shape, dtype=np.result_type(g, 1.0))
+    out[...] = g
+    return out
+
+
+def _kept(shape, axis):
+    """``shape`` with the reduced axes kept as ones."""
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    axes = {a % len(shape) for a in axes}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
 def extremum_mask(x, y, axis=None, keepdims=False):
     """Where ``x`` attains the max/min ``y`` over ``axis``, shared evenly among ties."""
-    yb = unreduce(y, x, axis, keepdims)
-    hit = (x == yb).astype(np.result_type(x, 1.0))
+    if axis is not None and not keepdims:
+        y = np.reshape(y, _kept(np.shape(x), axis))
+    hit = np.equal(x, y).astype(np.result_type(x, 1.0))
     return hit / np.sum(hit, axis=axis, keepdims=True)
 
 
 def matmul_adjoint_a(g, a, b):
     """The adjoint of ``a`` in ``y = a @ b`` given ``g = d[y]`` (any ranks >= 1)."""
-    if np.ndim(b) == 1:
+    nb = np.ndim(b)
+    if nb == 2 and np.ndim(a) == 2:  # the common case first: g @ b.T
+        return np.matmul(g, b.T)
+    if nb == 1:
         if np.ndim(a) == 1:
             return g * b
         return np.multiply.outer(g, b)
@@ -57,7 +71,13 @@ def matmul_adjoint_a(g, a, b):
 
 def matmul_adjoint_b(g, a, b):
     """The adjoint of ``b`` in ``y = a @ b`` given ``g = d[y]`` (any ranks >= 1)."""
-    if np.ndim(a) == 1:
+    na, nb = np.ndim(a), np.ndim(b)
+    if na == 2:  # the common cases first: a.T @ g
+        if nb == 2:
+            return np.matmul(a.T, g)
+        if nb == 1:
+            return np.matmul(g, a)
+    if na == 1:
         if np.ndim(b) == 1:
             return g * a
         return unbroadcast(np.multiply.outer(a, g), b) if np.ndim(b) == 2 else \

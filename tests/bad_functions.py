@@ -26,10 +26,10 @@ def uses_global(x):
     return x
 
 
-def uses_nonlocal(x):
-    def inner():  # <- nested def
-        return x
-    return x
+def local_function_as_value(x):
+    def inner(t):
+        return t * 2.0
+    return sum(map(inner, [x]))  # <- local value
 
 
 def uses_del(x):
@@ -48,9 +48,10 @@ def uses_early_return(x):
     return -x
 
 
-def uses_lambda(x):
-    f = lambda t: t * 2.0  # <- lambda
-    return f(x)
+def recursive_local(x):
+    def fact(n):  # <- local recursion
+        return 1.0 if n <= 1 else n * fact(n - 1)
+    return x * fact(3)
 
 
 def uses_exec(x):
@@ -90,7 +91,7 @@ def many_problems(x):
         pass
     except ValueError:
         pass
-    y = lambda t: t  # <- many 2
+    del x  # <- many 2
     return x
 
 

@@ -341,6 +341,19 @@ def list_of_arrays(W, xs):
     return np.sum(stacked ** 2) + np.sum(outs[1])
 
 
+def nested_functions(x, y):
+    k = 0.5
+
+    def g(t, scale=2.0):
+        u = t * y + k
+        if u > 1.0:
+            return np.sin(u) * scale
+        return u * u
+
+    sq = lambda t: t * t
+    return g(x) + g(x * 2.0, scale=3.0) + sq(y) + g(sq(x))
+
+
 def vector_out(x):
     return x * np.sin(x)
 
@@ -403,5 +416,7 @@ CASES = [
     Case(list_grown, (0.3, 5), (0,)),
     Case(comprehension, (rng.normal(size=4), 0.7), (0, 1)),
     Case(list_of_arrays, (rng.normal(size=(2, 3)), rng.normal(size=(4, 3))), (0, 1)),
+    Case(nested_functions, (0.7, 1.3), (0, 1)),
+    Case(nested_functions, (0.2, 0.3), (0, 1)),
     Case(vector_out, (rng.normal(size=4),), (0,), scalar_output=False),
 ]
