@@ -61,8 +61,9 @@ def problems(quoted, tree=None) -> list:
             for k in node.keywords:
                 if k.arg is None:
                     report(node, "'**' unpacking in a call")
-        elif isinstance(node, gast.Dict):
-            report(node, "a dict literal")
+        elif isinstance(node, gast.Dict) and not all(
+                isinstance(k, gast.Constant) for k in node.keys):
+            report(node, "a dict literal whose keys are not constants")
         elif isinstance(node, gast.ListComp) and any(g.is_async for g in node.generators):
             report(node, "an async comprehension")
         elif isinstance(node, gast.Attribute) and isinstance(node.ctx, gast.Store):

@@ -123,6 +123,9 @@ class _Forward:
                 return out + [assign(self.dot(t), gast.List(elts=[], ctx=gast.Load()))]
             expr = type(value)(elts=[self.materialize(self.tangent_of(e), e)
                                      for e in value.elts], ctx=gast.Load())
+        elif isinstance(value, gast.Dict):
+            expr = gast.Dict(keys=list(value.keys), values=[
+                self.materialize(self.tangent_of(v), v) for v in value.values])
         elif _method(value, "pop") and self.is_active(value.func.value):
             pop = gast.Call(func=gast.Attribute(value=load(self.dot(value.func.value.id)),
                                                 attr="pop", ctx=gast.Load()),

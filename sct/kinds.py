@@ -87,6 +87,8 @@ class _Kinds:
             return "I"
         if isinstance(v, (gast.Tuple, gast.List)):
             return "T"
+        if isinstance(v, gast.Dict):
+            return "O"
         if isinstance(v, gast.UnaryOp):
             return "I" if isinstance(v.op, gast.Not) else self.atom(v.operand)
         if isinstance(v, gast.IfExp):

@@ -265,6 +265,13 @@ class _Flatten:
                 pre += p
                 elts.append(a)
             return pre, type(e)(elts=elts, ctx=gast.Load())
+        if isinstance(e, gast.Dict):
+            pre, values = [], []
+            for x in e.values:
+                p, a = self.atom(x)
+                pre += p
+                values.append(a)
+            return pre, gast.Dict(keys=list(e.keys), values=values)
         return [], e  # f-strings and the like: evaluated as they are
 
     def index(self, idx):

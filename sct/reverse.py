@@ -236,6 +236,13 @@ class _Reverse(items.ItemsReverse):
             if value.id in self.active:
                 self.accumulate(value.id, load(self.adj(target.id)), out)
             return
+        if isinstance(value, gast.Dict):
+            for k, e in zip(value.keys, value.values):
+                if self.is_active(e):
+                    item = gast.Subscript(value=load(self.adj(target.id)),
+                                          slice=copy.deepcopy(k), ctx=gast.Load())
+                    self.accumulate(e.id, item, out)
+            return
         if isinstance(value, (gast.Tuple, gast.List)):
             for i, e in enumerate(value.elts):
                 if self.is_active(e):

@@ -90,6 +90,10 @@ def matmul_adjoint_b(g, a, b):
 
 def getitem_adjoint(g, x, index):
     """Scatter ``g`` into zeros shaped like ``x`` at ``index`` (adding repeats)."""
+    if isinstance(x, dict):
+        out = {k: zeros_like(v) for k, v in x.items()}
+        out[index] = g
+        return out
     if isinstance(x, (tuple, list)):
         out = [zeros_like(v) for v in x]
         if isinstance(index, slice):
@@ -114,6 +118,8 @@ def _basic_index(index):
 
 def zeros_like(x):
     """A float zero shaped like ``x``; tuples and lists of such for containers."""
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
     if isinstance(x, list):
         return [zeros_like(v) for v in x]
     if isinstance(x, tuple):
@@ -125,6 +131,12 @@ def zeros_like(x):
 
 def add_adjoint(a, b):
     """``a + b`` for adjoints that may be containers (added element by element)."""
+    if isinstance(a, dict) or isinstance(b, dict):
+        if not isinstance(a, dict):
+            return b if a is None or (np.ndim(a) == 0 and a == 0) else None
+        if not isinstance(b, dict):
+            return a if b is None or (np.ndim(b) == 0 and b == 0) else None
+        return {k: add_adjoint(a.get(k), b.get(k)) for k in {**a, **b}}
     seq = (tuple, list)
     if isinstance(a, seq) or isinstance(b, seq):
         kind = list if isinstance(a, list) or isinstance(b, list) else tuple

@@ -354,6 +354,12 @@ def nested_functions(x, y):
     return g(x) + g(x * 2.0, scale=3.0) + sq(y) + g(sq(x))
 
 
+def dict_params(w, b, x):
+    params = {"w": w, "b": b}
+    h = np.tanh(params["w"] * x + params["b"])
+    return np.sum(h * params["w"])
+
+
 def vector_out(x):
     return x * np.sin(x)
 
@@ -418,5 +424,6 @@ CASES = [
     Case(list_of_arrays, (rng.normal(size=(2, 3)), rng.normal(size=(4, 3))), (0, 1)),
     Case(nested_functions, (0.7, 1.3), (0, 1)),
     Case(nested_functions, (0.2, 0.3), (0, 1)),
+    Case(dict_params, (rng.normal(size=3), 0.2, rng.normal(size=3)), (0, 1)),
     Case(vector_out, (rng.normal(size=4),), (0,), scalar_output=False),
 ]

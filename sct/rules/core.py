@@ -121,11 +121,13 @@ def _parse_template(template):
     for stmt in fdef.body:
         if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant):
             continue  # docstring
-        if (isinstance(stmt, gast.With) and len(stmt.items) == 1
-                and isinstance(stmt.items[0].context_expr, gast.Name)
-                and stmt.items[0].context_expr.id in blocks):
-            blocks[stmt.items[0].context_expr.id] = stmt.body
-            continue
+        if isinstance(stmt, gast.With) and len(stmt.items) == 1:
+            e = stmt.items[0].context_expr  # `adjoint` or `sct.adjoint`
+            mode = e.id if isinstance(e, gast.Name) else (
+                e.attr if isinstance(e, gast.Attribute) else None)
+            if mode in blocks:
+                blocks[mode] = stmt.body
+                continue
         raise SyntaxError(
             f"rule {template.__name__}: only 'with adjoint:' and 'with tangent:' "
             f"blocks may appear in a derivative rule")
