@@ -35,11 +35,11 @@ def counted(x):
 
 @sct.rule(counted)
 def counted_rule(y, x):
-    # deliberately scaled by 3 so a test can tell the rule from the source
+    # written as x + x so that a test can tell the rule from a derived source
     with sct.adjoint:
-        d[x] += d[y] * 6.0 * x
+        d[x] += d[y] * (x + x)
     with sct.tangent:
-        d[y] = d[x] * 6.0 * x
+        d[y] = d[x] * (x + x)
 
 
 def uses_counted(x):
