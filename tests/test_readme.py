@@ -1,0 +1,35 @@
+"""The README's promises: its two commands, the demo output and the generated source."""
+
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def readme():
+    with open(os.path.join(ROOT, "README.md")) as fh:
+        return fh.read()
+
+
+def test_ci_runs_the_readme_test_command():
+    blocks = re.findall(r"```bash\n(.*?)\n```", readme(), re.S)
+    assert blocks[0] == "python -m pip install . && python examples/demo.py"
+    assert blocks[1] == 'python -m pip install ".[test]" && python -m pytest -q'
+    with open(os.path.join(ROOT, ".ci", "run")) as fh:
+        ci = fh.read()
+    assert f"TEST_COMMAND='{blocks[1]}'" in ci
+
+
+def test_readme_shows_the_demo_output():
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "demo.py")],
+                         capture_output=True, text=True, check=True).stdout
+    shown = re.findall(r"The demo prints:\n\n```\n(.*?)```", readme(), re.S)[0]
+    assert out.strip() == shown.strip()
+
+
+def test_readme_shows_the_golden_loop_source():
+    with open(os.path.join(ROOT, "tests", "golden", "scalar_loop_grad.py")) as fh:
+        golden = fh.read()
+    assert golden in readme()
