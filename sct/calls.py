@@ -13,7 +13,7 @@ import inspect
 
 import gast
 
-from .errors import NoDerivative
+from .errors import NoDerivative, UnsupportedSyntax
 from .normalize import assign, load, store
 from .reverse import Record, Restore
 from .rules import lookup
@@ -108,6 +108,7 @@ def prepare(tree, ctx, active, kinds, resolved, mode="split"):
     """Find calls to user functions that carry derivatives and derive the callees."""
     from .api import building, concrete, derived  # the cache lives with the API
     ctx.user_calls = {}
+    problems = []
     loops = [n for n in gast.walk(tree) if isinstance(n, (gast.For, gast.While))]
     in_loop = {id(s) for lp in loops for s in gast.walk(lp)}
     for s in gast.walk(tree):
@@ -130,9 +131,15 @@ def prepare(tree, ctx, active, kinds, resolved, mode="split"):
             for a in args)
         if hasattr(fn, "__sct__"):  # a derivative sct made: differentiate its code
             fn = concrete(fn, arg_kinds)
-        built = building(fn, mode, tuple(pos), arg_kinds) or derived(
-            fn, mode, tuple(pos), arg_kinds)
+        try:
+            built = building(fn, mode, tuple(pos), arg_kinds) or derived(
+                fn, mode, tuple(pos), arg_kinds)
+        except UnsupportedSyntax as e:  # report the whole call tree at once
+            problems += [p for p in e.problems if p not in problems]
+            continue
         uc = UserCall(ctx, s, fn, args, pos, built)
         uc.n_pos, uc.kw_names = n_pos, kw_names
         uc.in_loop = id(s) in in_loop
         ctx.user_calls[s] = uc
+    if problems:
+        raise UnsupportedSyntax(problems)

@@ -116,3 +116,19 @@ def writes_into_shared_array(x):
     z = y  # <- alias
     y[0] = x
     return np.sum(z)
+
+
+def bad_helper_one(x):
+    try:  # <- helper one
+        pass
+    finally:
+        pass
+    return x
+
+
+def bad_helper_two(x):
+    yield x  # <- helper two
+
+
+def calls_two_bad_helpers(x):
+    return bad_helper_one(x) * bad_helper_two(x)

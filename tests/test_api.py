@@ -190,3 +190,18 @@ def test_records_are_listed_in_the_source():
 
 def test_import_is_clean_with_warnings_as_errors():
     subprocess.run([sys.executable, "-W", "error", "-c", "import sct"], check=True)
+
+
+def test_a_loop_records_only_what_its_reverse_reads():
+    def f(x, n):
+        y = x
+        s = 0.0
+        for i in range(n):
+            y = np.sin(y) * x   # the reverse reads y and sin(y)
+            s = s + 1.0         # never read by the reverse: not recorded
+        return y + s
+    g = sct.grad(f)
+    g(0.3, 10)
+    rec = sct.records(g)
+    assert rec["values"] == ["sin_y", "y"]
+    assert rec["loop variables"] == [] and rec["branch decisions"] == []

@@ -116,3 +116,11 @@ def test_non_scalar_output_is_refused_at_the_call():
 def test_not_a_derivative_for_source():
     with pytest.raises(sct.SCTError):
         sct.source(len)
+
+
+def test_problems_in_the_whole_call_tree_are_listed_together():
+    with pytest.raises(sct.UnsupportedSyntax) as info:
+        sct.grad(bad.calls_two_bad_helpers)(1.0)
+    lines = {p[1] for p in info.value.problems}
+    assert line_of(bad.bad_helper_one, "helper one") in lines
+    assert line_of(bad.bad_helper_two, "helper two") in lines
