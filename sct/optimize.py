@@ -287,7 +287,7 @@ def _prune_comments(stmts):
     for i, s in enumerate(stmts):
         if _is_comment(s) and not s.value.value[len(COMMENT):].startswith("="):
             nxt = stmts[i + 1] if i + 1 < len(stmts) else None
-            if nxt is None or _is_comment(nxt):
+            if nxt is None or _is_comment(nxt) or isinstance(nxt, gast.Return):
                 continue
         out.append(s)
     return out

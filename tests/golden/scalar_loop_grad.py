@@ -25,5 +25,4 @@ def scalar_loop_grad(x, y0, n):
         x_bar = x_bar + sin_y * y_bar
         y_bar = 0.1 * y_bar + sin_y_bar * np.cos(y)
         sin_y = tape.pop()
-    # golden_cases.py:24  y = y0
     return x_bar, y_bar
