@@ -1,5 +1,9 @@
 """Functions defined inside the differentiated function: calls to them are inlined.
 
+So are calls to a module-level helper that changes one of its arguments in place
+(``history.append(v)``, ``x[i] = v``): the change is part of what the caller
+computes, and inlining keeps it visible to the caller's derivative.
+
 A nested ``def`` (or a name bound to a ``lambda``) that is only ever called is
 expanded at each call: its parameters become fresh names bound to the arguments, its
 locals get fresh names (``g_y`` for ``y`` in ``g``), and its ``return`` value becomes
@@ -91,8 +95,17 @@ def expand(fdef, call, namer, where):
     params = [p.id for p in a.posonlyargs + a.args + a.kwonlyargs]
     stores = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)
               and isinstance(n.ctx, gast.Store)}
-    mapping = {n: namer.fresh(f"{fdef.name}_{n}") for n in params + sorted(stores)
-               if n not in params or True}
+    # a parameter the body never rebinds, given a plain name, simply becomes that name:
+    # changes in place then reach the caller's object, as in Python
+    given = {}
+    for p, arg in zip([q.id for q in a.posonlyargs + a.args], call.args):
+        if isinstance(arg, gast.Name) and p not in stores:
+            given[p] = arg.id
+    for kw in call.keywords:
+        if kw.arg in params and isinstance(kw.value, gast.Name) and kw.arg not in stores:
+            given[kw.arg] = kw.value.id
+    mapping = {n: given.get(n) or namer.fresh(f"{fdef.name}_{n}")
+               for n in params + sorted(stores)}
     _Rename(mapping).visit(fdef)
     names = [mapping[p] for p in params]
     positional = a.posonlyargs + a.args
@@ -115,6 +128,8 @@ def expand(fdef, call, namer, where):
         if name not in bound:
             raise UnsupportedSyntax([(where[0], where[1], f"missing argument '{p}' in a "
                                       f"call to '{fdef.name}'")])
+        if p in given:
+            continue  # the argument's own name is used
         out.append(gast.Assign(targets=[gast.Name(id=name, ctx=gast.Store(),
                                                   annotation=None, type_comment=None)],
                                value=bound[name], type_comment=None))
@@ -126,3 +141,58 @@ def expand(fdef, call, namer, where):
         targets=[gast.Name(id=result, ctx=gast.Store(), annotation=None, type_comment=None)],
         value=ret.value, type_comment=None), ret))
     return out, result
+
+
+def mutating_helper(name, ctx):
+    """The tree of the module-level function ``name`` if it writes into a parameter."""
+    import inspect
+    if name in ctx.local_names or name in ctx.quoted.cells:
+        return None
+    fn = ctx.quoted.globals.get(name)
+    if not inspect.isfunction(fn) or getattr(fn, "__sct__", None) is not None:
+        return None
+    from .rules import lookup
+    if lookup(fn) is not None:
+        return None
+    from .quote import quote
+    try:
+        q = quote(fn)
+    except Exception:
+        return None
+    a = q.tree.args
+    params = {p.id for p in a.posonlyargs + a.args + a.kwonlyargs}
+    written = set()
+    for n in gast.walk(q.tree):
+        if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and \
+                n.func.attr in ("append", "pop", "extend") and \
+                isinstance(n.func.value, gast.Name):
+            written.add(n.func.value.id)
+        elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and \
+                isinstance(n.value, gast.Name):
+            written.add(n.value.id)
+    if not written & params:
+        return None
+    where = (ctx.quoted.filename, ctx.quoted.line(q.tree))
+    if fn.__globals__ is not ctx.quoted.globals or fn.__closure__:
+        raise UnsupportedSyntax([(q.filename, q.line(q.tree),
+                                  f"'{name}' changes its argument in place and is defined "
+                                  f"in another module or closure; return the new value "
+                                  f"instead")])
+    if any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(q.tree)
+           if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)):
+        raise UnsupportedSyntax([(q.filename, q.line(q.tree),
+                                  f"'{name}' changes its argument in place and calls "
+                                  f"itself, which is not supported")])
+    from .check import check
+    check(q)
+    stores = {n.id for n in gast.walk(q.tree) if isinstance(n, gast.Name)
+              and isinstance(n.ctx, gast.Store)}
+    free = {n.id for n in gast.walk(q.tree) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Load)} - params - stores
+    clash = sorted(free & ctx.local_names)
+    if clash:
+        raise UnsupportedSyntax([(where[0], where[1],
+                                  f"'{name}' changes its argument in place and reads the "
+                                  f"global '{clash[0]}', which '{ctx.quoted.name}' uses as "
+                                  f"a local name; rename one of them")])
+    return q.tree

@@ -295,11 +295,16 @@ class _Flatten:
         return self.atom(idx, "index")
 
     def call(self, e):
+        fdef = None
         if isinstance(e.func, gast.Name) and e.func.id in self.ctx.local_functions:
+            fdef = self.ctx.local_functions[e.func.id]
+        elif isinstance(e.func, gast.Name):
+            from .inline import mutating_helper
+            fdef = mutating_helper(e.func.id, self.ctx)
+        if fdef is not None:
             from .inline import expand
             where = (self.ctx.quoted.filename, self.ctx.quoted.line(self.where))
-            stmts, result = expand(self.ctx.local_functions[e.func.id], e,
-                                   self.namer, where)
+            stmts, result = expand(fdef, e, self.namer, where)
             saved = self.where
             for st in stmts:
                 for n in gast.walk(st):

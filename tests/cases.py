@@ -360,6 +360,24 @@ def dict_params(w, b, x):
     return np.sum(h * params["w"])
 
 
+def record_step(history, y, x):
+    history.append(y * x)
+    return np.tanh(y) + 0.3 * x
+
+
+def combination(x, n):
+    history = []
+    y = x
+    for i in range(n):
+        if y > 3.0:
+            break
+        if i % 2 == 0:
+            y = record_step(history, y, x)
+        else:
+            y = y * 1.2 + np.sin(x)
+    return sum(history) + y
+
+
 def vector_out(x):
     return x * np.sin(x)
 
@@ -425,5 +443,7 @@ CASES = [
     Case(nested_functions, (0.7, 1.3), (0, 1)),
     Case(nested_functions, (0.2, 0.3), (0, 1)),
     Case(dict_params, (rng.normal(size=3), 0.2, rng.normal(size=3)), (0, 1)),
+    Case(combination, (0.6, 7), (0,)),
+    Case(combination, (2.5, 9), (0,)),
     Case(vector_out, (rng.normal(size=4),), (0,), scalar_output=False),
 ]
