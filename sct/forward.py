@@ -24,7 +24,7 @@ from . import template
 from .errors import NoDerivative
 from .normalize import assign, load
 from .rules import lookup
-from .runtime import zeros_like
+from .runtime import broadcast_like, zeros_like
 
 
 class _Forward:
@@ -166,7 +166,25 @@ class _Forward:
                 out.append(assign(item[1], item[2]))
             elif item[0] == "set":
                 result = item[1]
-        return result if result is not None else template.zero(load(s.targets[0].id))
+        if result is None:
+            return template.zero(load(s.targets[0].id))
+        if r.elementwise and self.may_be_smaller(args):
+            result = gast.Call(func=self.ctx.ref(broadcast_like),
+                               args=[result, load(s.targets[0].id)], keywords=[])
+        return result
+
+    def may_be_smaller(self, args):
+        """Whether the operands with tangents may broadcast to less than the result."""
+        from . import kinds
+        if len(args) < 2:
+            return False
+        varying = [a for a in args if any(self.is_active(n) for n in gast.walk(a))]
+        if len(varying) == len(args):
+            return False  # every operand contributes its term: the shapes combine
+        shapes = self.ctx.shapes
+        whole = kinds.common_class(args, shapes)
+        part = kinds.common_class(varying, shapes)
+        return whole is None or part is None or whole != part
 
 
 def _method(call, name):

@@ -16,6 +16,8 @@ def unbroadcast(g, x):
     """Sum ``g`` down to the shape of ``x``: the adjoint of NumPy broadcasting."""
     if type(g) is np.ndarray and type(x) is np.ndarray and g.shape == x.shape:
         return g
+    if not isinstance(g, np.ndarray) and not isinstance(x, np.ndarray):
+        return g  # scalars: nothing was broadcast
     gs = np.shape(g)
     xs = np.shape(x)
     if gs == xs:
@@ -269,3 +271,15 @@ def restructure(g, x):
         parts = [restructure(gi, xi) for gi, xi in zip(g, x)]
         return parts if isinstance(x, list) else tuple(parts)
     return g
+
+
+def broadcast_like(t, y):
+    """The tangent ``t`` with the shape of ``y``.
+
+    A tangent that only some operands of an elementwise operation contribute to can be
+    smaller than the result (``x - c`` with only ``c`` varying); it is spread over the
+    result, as the value itself was.
+    """
+    if np.shape(t) == np.shape(y):
+        return t
+    return np.array(np.broadcast_to(t, np.shape(y)))

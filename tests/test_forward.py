@@ -99,3 +99,14 @@ def test_demo_second_derivatives():
     # d2/dx1^2 = -1/x1^2, d2/dx1dx2 = 1, d2/dx2^2 = sin(x2)
     np.testing.assert_allclose(np.array(h, dtype=float).reshape(2, 2),
                                [[-0.25, 1.0], [1.0, np.sin(5.0)]], rtol=1e-14)
+
+
+def test_a_tangent_from_some_operands_covers_the_whole_result():
+    # only c varies in x - c: its tangent must still have x's shape before the sum
+    def f(x, c):
+        return np.sum(x - c) + np.sum(np.maximum(x, c))
+    x = np.array([1.0, 2.0, 3.0])
+    _, t = sct.jvp(f, (x, 0.5), (None, 1.0))
+    assert t == pytest.approx(-3.0 + 0.0)
+    _, t2 = sct.jvp(f, (x, 2.5), (None, 1.0))
+    assert t2 == pytest.approx(-3.0 + 2.0)

@@ -14,8 +14,9 @@ from .core import adjoint, d, rule, tangent
 
 
 # --- sums and differences --------------------------------------------------
-@rule(operator.add, elementwise=True, linear=(0, 1), output="like")
-@rule(np.add, elementwise=True, linear=(0, 1), output="like")
+# `linear` lists arguments a zero in which makes the result zero: not so for sums
+@rule(operator.add, elementwise=True, output="like")
+@rule(np.add, elementwise=True, output="like")
 def add(y, a, b):
     with adjoint:
         d[a] += d[y]
@@ -24,8 +25,8 @@ def add(y, a, b):
         d[y] = d[a] + d[b]
 
 
-@rule(operator.sub, elementwise=True, linear=(0, 1), output="like")
-@rule(np.subtract, elementwise=True, linear=(0, 1), output="like")
+@rule(operator.sub, elementwise=True, output="like")
+@rule(np.subtract, elementwise=True, output="like")
 def sub(y, a, b):
     with adjoint:
         d[a] += d[y]

@@ -21,7 +21,7 @@ import threading
 import gast
 
 from .. import template
-from ..runtime import add_adjoint, unbroadcast
+from ..runtime import add_adjoint, broadcast_like, unbroadcast, zeros_like
 
 _lock = threading.Lock()
 _count = itertools.count()
@@ -67,18 +67,23 @@ def _compile(src, env, name):
     return fn
 
 
-def vjp_callable(rule):
+def vjp_callable(rule, active=None):
     """``f(y, y_bar, *args, **kwargs) -> tuple`` of adjoints, one per parameter.
 
     ``None`` stands for a zero adjoint (a parameter the rule does not differentiate,
-    such as an axis). Broadcasting is undone for elementwise rules.
+    such as an axis). ``active`` (one flag per parameter, leading ones; the rest are
+    inactive) leaves out the adjoints nobody needs, which may not even be defined
+    there (the exponent of ``x ** 2`` at a negative ``x``). Broadcasting is undone
+    for elementwise rules.
     """
-    fn = getattr(rule, "_vjp_callable", None)
+    params = rule.params
+    mask = _mask(params, active)
+    cache = rule.__dict__.setdefault("_vjp_callables", {})
+    fn = cache.get(mask)
     if fn is not None:
         return fn
     with _lock:
         refs = _Refs()
-        params = rule.params
         binding = {p: _name(p) for p in params}
         binding[rule.result] = _name("y")
         counter = itertools.count()
@@ -94,7 +99,7 @@ def vjp_callable(rule):
                 body.append(f"    {item[1]} = {_src(item[2])}")
                 continue
             _, p, expr = item
-            if template.is_zero(expr):
+            if template.is_zero(expr) or not mask[params.index(p)]:
                 continue
             e = _src(expr)
             if rule.elementwise:
@@ -105,57 +110,79 @@ def vjp_callable(rule):
         src = (f"def {name}(y, y_bar, {', '.join(_params_source(rule))}):\n"
                + "\n".join(body) + f"\n    return ({ret},)\n")
         fn = _compile(src, refs.env, name)
-        rule._vjp_callable = fn
+        cache[mask] = fn
         return fn
+
+
+def _mask(params, active):
+    if active is None:
+        return (True,) * len(params)
+    active = tuple(bool(a) for a in active)
+    return active[:len(params)] + (False,) * (len(params) - len(active))
 
 
 def jvp_callable(rule):
     """``f(y, args, tangents, **kwargs) -> y_dot``.
 
     ``tangents`` has one entry per positional argument in ``args``; ``None`` is a zero
-    tangent. Keyword arguments have no tangent.
+    tangent, and its terms are left out of the formula (compiled once per pattern of
+    zero tangents). Keyword arguments and defaults have no tangent.
     """
     fn = getattr(rule, "_jvp_callable", None)
     if fn is not None:
         return fn
-    with _lock:
-        refs = _Refs()
-        params = rule.params
-        binding = {p: _name(p) for p in params}
-        binding[rule.result] = _name("y")
-        counter = itertools.count()
-        dot_names = {p: f"{p}_dot" for p in params}
+    params = rule.params
+    inner_by_mask = {}
 
-        items = template.instantiate(rule, "tangent", binding,
-                                     lambda p: _name(dot_names[p]), refs,
-                                     lambda base: f"{base}_{next(counter)}")
-        body = []
-        result = "None"
-        for item in items:
-            if item[0] == "local":
-                body.append(f"    {item[1]} = {_src(item[2])}")
-            elif item[0] == "set":
-                result = _src(item[1])
-        name = f"{rule.name}_jvp"
-        plist = _params_source(rule) + [f"{p}_dot=None" for p in params]
-        src = (f"def {name}(y, {', '.join(plist)}):\n" + "".join(b + "\n" for b in body)
-               + f"    return {result}\n")
-        inner = _compile(src, refs.env, name)
-        from ..runtime import zeros_like
+    def inner_for(mask):
+        inner = inner_by_mask.get(mask)
+        if inner is None:
+            with _lock:
+                inner = inner_by_mask[mask] = _compile_jvp(rule, mask)
+        return inner
 
-        def jvp(y, args, tangents, **kwargs):
-            dots = {}
-            for p, a, t in zip(params, args, tangents):
-                dots[f"{p}_dot"] = zeros_like(a) if t is None else t
-            sig = rule.signature.parameters
-            for p in params[len(args):]:
-                value = kwargs[p] if p in kwargs else sig[p].default
-                dots[f"{p}_dot"] = zeros_like(value)
-            return inner(y, *args, **kwargs, **dots)
+    def jvp(y, args, tangents, **kwargs):
+        mask = tuple(t is not None for t in tangents)
+        dots = {f"{p}_dot": t for p, t in zip(params, tangents) if t is not None}
+        return inner_for(mask)(y, *args, **kwargs, **dots)
 
-        jvp.__sct_source__ = src
-        rule._jvp_callable = jvp
-        return jvp
+    jvp.__sct_source__ = _compile_jvp(rule, (True,) * len(params)).__sct_source__
+    rule._jvp_callable = jvp
+    return jvp
+
+
+def _compile_jvp(rule, active):
+    params = rule.params
+    mask = _mask(params, active)
+    refs = _Refs()
+    binding = {p: _name(p) for p in params}
+    binding[rule.result] = _name("y")
+    counter = itertools.count()
+
+    def deriv(p):
+        return _name(f"{p}_dot") if mask[params.index(p)] else template.zero(_name(p))
+
+    items = template.instantiate(rule, "tangent", binding, deriv, refs,
+                                 lambda base: f"{base}_{next(counter)}")
+    body = []
+    result = None
+    for item in items:
+        if item[0] == "local":
+            body.append(f"    {item[1]} = {_src(item[2])}")
+        elif item[0] == "set":
+            result = item[1]
+    if result is None or template.is_zero(result):
+        result_src = f"{refs(zeros_like).id}(y)"
+    elif rule.elementwise and not all(mask[:len(params)]):
+        # with some tangents zero, the rest may broadcast to less than the result
+        result_src = f"{refs(broadcast_like).id}({_src(result)}, y)"
+    else:
+        result_src = _src(result)
+    name = f"{rule.name}_jvp"
+    plist = _params_source(rule) + [f"{p}_dot=None" for p, m in zip(params, mask) if m]
+    src = (f"def {name}(y, {', '.join(plist)}):\n" + "".join(b + "\n" for b in body)
+           + f"    return {result_src}\n")
+    return _compile(src, refs.env, name)
 
 
 def _src(node) -> str:

@@ -55,8 +55,8 @@ class Rule:
         domain: where the primitive is smooth, for the tests (see ``DOMAINS``).
         elementwise: the primitive broadcasts its array arguments; the compiler
             undoes broadcasting in adjoints, so the template never does.
-        linear: positions of arguments the primitive is linear in (a zero tangent
-            there makes the term vanish).
+        linear: argument positions where a zero makes the result zero (each on its
+            own: products and linear maps such as ``np.sum``, not sums).
         nondiff: the result has zero derivative (``np.floor``, ``len``).
         output: what kind of value the primitive returns ("scalar", "like" the
             arguments for elementwise ones, or "any").
@@ -164,7 +164,8 @@ def rule(fn, *, domain="real", elementwise=False, linear=(), nondiff=False,
             ``examples``).
         elementwise: ``fn`` broadcasts its arguments; adjoints are unbroadcast by
             the compiler.
-        linear: argument positions ``fn`` is linear in.
+        linear: argument positions where a zero alone makes the result zero (a
+            product's factors, the argument of ``np.sum``; not the terms of a sum).
         nondiff: ``fn`` has a zero derivative everywhere it is defined.
         output: "scalar", "like" (elementwise), "reduce" (scalar unless an
             ``axis`` or ``keepdims`` is given) or "any".

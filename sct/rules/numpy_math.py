@@ -302,15 +302,16 @@ def where(y, c, a, b):
              examples=lambda rng: [((rng.normal(size=6), -0.5, 0.5), {}),
                                    ((rng.normal(size=(2, 3)), rng.normal(size=3) - 1.0,
                                      rng.normal(size=(2, 3)) + 1.0), {})])
-def clip(y, x, lo, hi):
-    # the value passes through where lo < x < hi, else the bound does
+def clip(y, a, a_min, a_max):
+    # the value passes through where a_min < a < a_max, else the bound does
     with adjoint:
-        inside = (x > lo) * (x < hi)
-        d[x] += d[y] * inside
-        d[lo] += d[y] * (x <= lo)
-        d[hi] += d[y] * (x >= hi)
+        inside = (a > a_min) * (a < a_max)
+        d[a] += d[y] * inside
+        d[a_min] += d[y] * (a <= a_min)
+        d[a_max] += d[y] * (a >= a_max)
     with tangent:
-        d[y] = d[x] * ((x > lo) * (x < hi)) + d[lo] * (x <= lo) + d[hi] * (x >= hi)
+        d[y] = d[a] * ((a > a_min) * (a < a_max)) + d[a_min] * (a <= a_min) + d[a_max] * (
+            a >= a_max)
 
 
 @elementwise(np.sinc, domain="nonzero")

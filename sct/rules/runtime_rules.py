@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import runtime as rt
-from ..runtime import (as_grad, as_sequence, getitem_adjoint, matmul_adjoint_a,
+from ..runtime import (as_grad, as_sequence, broadcast_like, getitem_adjoint, matmul_adjoint_a,
                        matmul_adjoint_b, private_copy, replicate, restructure, setitem,
                        zero_item,
                        split_like, unbroadcast, unreduce, unstack)
@@ -34,7 +34,7 @@ def unreduce_(y, g, x, axis=None, keepdims=False):
         d[y] = unreduce(d[g], x, axis, keepdims)
 
 
-@rule(matmul_adjoint_a, linear=(0, 2), domain="any",
+@rule(matmul_adjoint_a, linear=(0, 2), domain="any",  # bilinear in (g, b)
       examples=lambda rng: [((rng.normal(size=(3, 2)), rng.normal(size=(3, 4)),
                               rng.normal(size=(4, 2))), {}),
                             ((rng.normal(size=2), rng.normal(size=4),
@@ -132,7 +132,7 @@ def zero_item_(y, g, index):
         d[y] = zero_item(d[g], index)
 
 
-@rule(setitem, linear=(0, 2), domain="any",
+@rule(setitem, domain="any",
       examples=lambda rng: [((rng.normal(size=5), 2, 1.5), {}),
                             ((rng.normal(size=(3, 4)), (slice(0, 2), 1),
                               rng.normal(size=2)), {})])
@@ -160,3 +160,13 @@ def restructure_(y, g, x):
         d[g] += np.asarray(d[y])
     with tangent:
         d[y] = restructure(d[g], x)
+
+
+@rule(broadcast_like, linear=(0,), domain="any",
+      examples=lambda rng: [((1.5, rng.normal(size=3)), {}),
+                            ((rng.normal(size=(1, 3)), rng.normal(size=(2, 3))), {})])
+def broadcast_like_(y, t, x):
+    with adjoint:
+        d[t] += unbroadcast(d[y], t)
+    with tangent:
+        d[y] = broadcast_like(d[t], x)

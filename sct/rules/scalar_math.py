@@ -216,3 +216,37 @@ def radians(y, x):
         d[x] += d[y] * (math.pi / 180.0)
     with tangent:
         d[y] = d[x] * (math.pi / 180.0)
+
+
+@rule(math.acosh, arrays=False, output="scalar", domain="positive")
+def acosh(y, x):
+    # defined for x > 1: the tests shift the positive domain by one
+    with adjoint:
+        d[x] += d[y] / math.sqrt(x * x - 1.0)
+    with tangent:
+        d[y] = d[x] / math.sqrt(x * x - 1.0)
+
+
+if hasattr(math, "exp2"):  # Python 3.11+
+    @rule(math.exp2, arrays=False, output="scalar")
+    def exp2(y, x):
+        with adjoint:
+            d[x] += d[y] * y * math.log(2.0)
+        with tangent:
+            d[y] = d[x] * y * math.log(2.0)
+
+    @rule(math.cbrt, arrays=False, output="scalar", domain="positive")
+    def cbrt(y, x):
+        with adjoint:
+            d[x] += d[y] / (3.0 * y * y)
+        with tangent:
+            d[y] = d[x] / (3.0 * y * y)
+
+
+@rule(math.erfc, arrays=False, output="scalar")
+def erfc(y, x):
+    # erfc' = -2/sqrt(pi) exp(-x**2)
+    with adjoint:
+        d[x] -= d[y] * 1.1283791670955126 * math.exp(-x * x)
+    with tangent:
+        d[y] = -d[x] * 1.1283791670955126 * math.exp(-x * x)
