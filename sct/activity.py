@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import gast
 
+from . import walk
+
 from .rules import lookup
 
 
 def _reads(node) -> set:
-    return {n.id for n in gast.walk(node)
+    return {n.id for n in walk.nodes(node)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
@@ -58,14 +60,14 @@ def _diff_reads(value, resolved) -> set:
 def _edges(tree, resolved):
     """``(target, sources)`` for every assignment, loop target included."""
     edges = []
-    for node in gast.walk(tree):
+    for node in walk.nodes(tree):
         if isinstance(node, gast.Assign):
             srcs = _diff_reads(node.value, resolved)
             for t in node.targets:
                 if isinstance(t, gast.Subscript):  # x[i] = v: x depends on v and on x
                     edges.append((t.value.id, srcs | {t.value.id}))
                     continue
-                for n in gast.walk(t):
+                for n in walk.nodes(t):
                     if isinstance(n, gast.Name):
                         edges.append((n.id, srcs))
         elif isinstance(node, gast.For):
@@ -97,8 +99,8 @@ def _closure(start, edges, forward):
 
 
 def returned(tree) -> set:
-    return {n.id for s in gast.walk(tree) if isinstance(s, gast.Return)
-            for n in gast.walk(s) if isinstance(n, gast.Name)}
+    return {n.id for s in walk.nodes(tree) if isinstance(s, gast.Return)
+            for n in walk.nodes(s) if isinstance(n, gast.Name)}
 
 
 def run(tree, ctx, active_args, resolved) -> set:

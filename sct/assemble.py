@@ -8,10 +8,10 @@ The split form returns the values the reverse sweep reads from the forward sweep
 
 from __future__ import annotations
 
-import copy
 
 import gast
 
+from . import walk
 from . import optimize
 from .normalize import assign, load, store
 from .reverse import comment
@@ -19,7 +19,7 @@ from .runtime import as_grad, zeros_like
 
 
 def _args(tree, extra=()):
-    args = copy.deepcopy(tree.args)
+    args = walk.clone(tree.args)
     for name, default in extra:
         args.args.append(gast.Name(id=name, ctx=gast.Param(), annotation=None,
                                    type_comment=None))
@@ -69,7 +69,7 @@ def fused(sweeps, tree, ctx, kinds, name, returns, seed_param):
     if returns == "grad":
         ret = g
     else:
-        ret = _tuple([copy.deepcopy(sweeps.out), g])
+        ret = _tuple([walk.clone(sweeps.out), g])
     body = [comment("=forward sweep")] + sweeps.fwd + [comment("="),
                                                         comment("=reverse sweep")]
     body += sweeps.rev + [gast.Return(value=ret)]
@@ -84,14 +84,14 @@ def split(sweeps, tree, ctx, kinds, name):
     g = grads[0] if len(grads) == 1 and not ctx.tuple_grads else _tuple(grads)
     rev = optimize.run(sweeps.rev + [gast.Return(value=g)],
                        floats=_floats(sweeps, kinds), pure_call=ctx.pure_call)
-    defined = {n.id for n in gast.walk(gast.Module(body=rev, type_ignores=[]))
+    defined = {n.id for n in walk.nodes(gast.Module(body=rev, type_ignores=[]))
                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     reads = []
-    for n in gast.walk(gast.Module(body=rev, type_ignores=[])):
+    for n in walk.nodes(gast.Module(body=rev, type_ignores=[])):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) \
                 and n.id not in reads and not n.id.startswith("__sct_ref"):
             reads.append(n.id)
-    fwd_names = {n.id for s in sweeps.fwd for n in gast.walk(s)
+    fwd_names = {n.id for s in sweeps.fwd for n in walk.nodes(s)
                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     fwd_names |= {a.id for a in tree.args.args + tree.args.kwonlyargs}
     saved = [r for r in reads if r in fwd_names and (r not in defined or r in (
@@ -99,12 +99,12 @@ def split(sweeps, tree, ctx, kinds, name):
     saved = [r for r in saved if r != ctx.seed_name]
     saved_name = ctx.namer.fresh("saved")
     top = {n.id for st in sweeps.fwd if isinstance(st, gast.Assign)
-           for n in gast.walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+           for n in walk.nodes(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     top |= {a.id for a in tree.args.args + tree.args.posonlyargs + tree.args.kwonlyargs}
     # values assigned only on some paths: defined on every path, so they can be saved
     maybe = [assign(n, gast.Constant(value=None, kind=None)) for n in saved if n not in top]
     sweeps.fwd = maybe + sweeps.fwd
-    ret = _tuple([copy.deepcopy(sweeps.out), _tuple([load(s) for s in saved])])
+    ret = _tuple([walk.clone(sweeps.out), _tuple([load(s) for s in saved])])
     fwd = optimize.run(sweeps.fwd + [gast.Return(value=ret)],
                        floats=_floats(sweeps, kinds), pure_call=ctx.pure_call)
     unpack = []
@@ -147,9 +147,9 @@ def _tidy(body):
 
 def forward_fn(tree, ctx, name, body, out, out_dot, dot_params, floats):
     """``name(args..., x_dot, ...) -> (out, out_dot)``: the forward-mode derivative."""
-    ret = gast.Return(value=_tuple([copy.deepcopy(out), out_dot]))
+    ret = gast.Return(value=_tuple([walk.clone(out), out_dot]))
     body = optimize.run(body + [ret], floats=floats, pure_call=ctx.pure_call)
-    args = copy.deepcopy(tree.args)
+    args = walk.clone(tree.args)
     for d in dot_params:
         args.args.append(gast.Name(id=d, ctx=gast.Param(), annotation=None,
                                    type_comment=None))

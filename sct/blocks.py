@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import gast
 
+from . import walk
+
 _BLOCK_FIELDS = ("body", "orelse")
 
 
@@ -33,14 +35,8 @@ def _blocks(node):
             yield b
 
 
-def _stores(node):
-    return [n.id for n in gast.walk(node)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
-
-
-def _loads(node):
-    return [n.id for n in gast.walk(node)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+_stores = walk.stores
+_loads = walk.loads
 
 
 def local_names(tree) -> dict:
@@ -55,13 +51,20 @@ def local_names(tree) -> dict:
     found = {}
 
     def visit(block):
+        # per name: how often this block reads it, and the first statement that does
+        in_block, first = {}, {}
+        for j, st in enumerate(block):
+            for name in _loads(st):
+                in_block[name] = in_block.get(name, 0) + 1
+                first.setdefault(name, j)
         for i, st in enumerate(block):
             if isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(
                     st.targets[0], gast.Name):
                 name = st.targets[0].id
                 if counts.get(name) == 1 and name not in args:
-                    later = sum(_loads(s).count(name) for s in block[i + 1:])
-                    if later == total_reads.get(name, 0):
+                    # local: every read of the name is in this block, after st
+                    if in_block.get(name, 0) == total_reads.get(name, 0) and \
+                            first.get(name, i + 1) > i:
                         found[name] = st
             for inner in _blocks(st):
                 visit(inner)
@@ -78,13 +81,13 @@ def loop_facts(tree, diff_reads):
     """
     local = local_names(tree)
     locals_, touched = {}, {}
-    for loop in (n for n in gast.walk(tree) if isinstance(n, (gast.For, gast.While))):
+    for loop in (n for n in walk.nodes(tree) if isinstance(n, (gast.For, gast.While))):
         body_ids = {id(s) for s in loop.body}
-        inside = {id(n) for n in gast.walk(loop)}
+        inside = {id(n) for n in walk.nodes(loop)}
         locals_[loop] = {n for n, st in local.items() if id(st) in body_ids}
         nested_local = {n for n, st in local.items() if id(st) in inside}
         t = set()
-        for n in gast.walk(loop):
+        for n in walk.nodes(loop):
             if isinstance(n, gast.Assign):
                 t |= diff_reads(n.value)
                 t |= {x.id for x in n.targets if isinstance(x, gast.Name)}

@@ -13,6 +13,8 @@ import inspect
 
 import gast
 
+from . import walk
+
 from .errors import NoDerivative, UnsupportedSyntax
 from .normalize import assign, load, store
 from .reverse import Record, Restore
@@ -109,9 +111,9 @@ def prepare(tree, ctx, active, kinds, resolved, mode="split"):
     from .api import building, concrete, derived  # the cache lives with the API
     ctx.user_calls = {}
     problems = []
-    loops = [n for n in gast.walk(tree) if isinstance(n, (gast.For, gast.While))]
-    in_loop = {id(s) for lp in loops for s in gast.walk(lp)}
-    for s in gast.walk(tree):
+    loops = [n for n in walk.nodes(tree) if isinstance(n, (gast.For, gast.While))]
+    in_loop = {id(s) for lp in loops for s in walk.nodes(lp)}
+    for s in walk.nodes(tree):
         if not (isinstance(s, gast.Assign) and isinstance(s.value, gast.Call)):
             continue
         target = s.targets[0]

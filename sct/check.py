@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gast
 
+from . import walk
+
 from .errors import UnsupportedSyntax
 
 _STMT_NAMES = {
@@ -74,7 +76,7 @@ def problems(quoted, tree=None) -> list:
                    "; write x[i, j] = ...")
         elif isinstance(node, gast.Return) and node.value is None:
             report(node, "a bare 'return' (the function must return a value)")
-    if not any(isinstance(n, gast.Return) for n in gast.walk(tree)):
+    if not any(isinstance(n, gast.Return) for n in walk.nodes(tree)):
         report(tree.body[-1] if tree.body else tree,
                "a function that never returns a value")
     return found
@@ -82,7 +84,7 @@ def problems(quoted, tree=None) -> list:
 
 def _walk_body(tree):
     for stmt in tree.body:
-        yield from gast.walk(stmt)
+        yield from walk.nodes(stmt)
 
 
 def check(quoted, tree=None) -> None:

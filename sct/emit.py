@@ -27,6 +27,8 @@ import types
 import warnings
 
 import gast
+
+from . import walk
 import numpy as np
 
 from .reverse import COMMENT
@@ -144,7 +146,7 @@ def resolve_refs(fdefs, ctx):
     """Replace reference placeholders in ``fdefs`` by names; returns the closure dict."""
     local = set()
     for fdef in fdefs:
-        local |= {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)
+        local |= {n.id for n in walk.nodes(fdef) if isinstance(n, gast.Name)
                   and isinstance(n.ctx, (gast.Store, gast.Param))}
         local |= {a.id for a in fdef.args.args + fdef.args.kwonlyargs}
     naming = Naming(ctx, local)
@@ -174,7 +176,7 @@ def compile_functions(fdefs, ctx, label):
     sources = [to_source(fdef) for fdef in fdefs]
     user_cells = {n: c for n, c in ctx.quoted.cells.items()
                   if any(isinstance(x, gast.Name) and x.id == n
-                         for f in fdefs for x in gast.walk(f))}
+                         for f in fdefs for x in walk.nodes(f))}
     names = sorted(set(closure) | set(user_cells))
     factory = "__sct_factory"
     body = "".join(textwrap.indent(s, "    ") + "\n" for s in sources)

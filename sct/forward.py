@@ -16,10 +16,10 @@ list, can be differentiated forward again (forward over reverse).
 
 from __future__ import annotations
 
-import copy
 
 import gast
 
+from . import walk
 from . import template
 from .errors import NoDerivative
 from .normalize import assign, load
@@ -50,7 +50,7 @@ class _Forward:
 
     def materialize(self, expr, primal):
         if template.is_zero(expr):
-            return gast.Call(func=self.ctx.ref(zeros_like), args=[copy.deepcopy(primal)],
+            return gast.Call(func=self.ctx.ref(zeros_like), args=[walk.clone(primal)],
                              keywords=[])
         return template.simplify(expr, self.ctx.ref)
 
@@ -72,7 +72,7 @@ class _Forward:
         if isinstance(s, (gast.For, gast.While)):
             body = self.block(s.body)
             if isinstance(s, gast.For) and s.target.id in self.active:
-                if any(self.is_active(n) for n in gast.walk(s.iter)):
+                if any(self.is_active(n) for n in walk.nodes(s.iter)):
                     raise NoDerivative(
                         f"{self.ctx.quoted.where(s)}: forward mode does not support "
                         f"iterating over a differentiated sequence yet; iterate over "
@@ -101,11 +101,11 @@ class _Forward:
             x = target.value.id
             if x not in self.active:
                 return [s]
-            dot = gast.Subscript(value=load(self.dot(x)), slice=copy.deepcopy(target.slice),
+            dot = gast.Subscript(value=load(self.dot(x)), slice=walk.clone(target.slice),
                                  ctx=gast.Store())
             v = self.materialize(self.tangent_of(s.value), s.value)
             return [s, gast.Assign(targets=[dot], value=v, type_comment=None)]
-        names = [n.id for n in gast.walk(target) if isinstance(n, gast.Name)]
+        names = [n.id for n in walk.nodes(target) if isinstance(n, gast.Name)]
         call = self.ctx.user_calls.get(s)
         if call is not None:
             return call.forward_tangent(self)
@@ -131,7 +131,7 @@ class _Forward:
                                                 attr="pop", ctx=gast.Load()),
                             args=list(value.args), keywords=[])
             return out + [assign(self.dot(t), pop)]
-        elif not any(self.is_active(n) for n in gast.walk(value)):
+        elif not any(self.is_active(n) for n in walk.nodes(value)):
             expr = template.zero(load(t))
         else:
             expr = self.rule_tangent(s, value, out)
@@ -178,7 +178,7 @@ class _Forward:
         from . import kinds
         if len(args) < 2:
             return False
-        varying = [a for a in args if any(self.is_active(n) for n in gast.walk(a))]
+        varying = [a for a in args if any(self.is_active(n) for n in walk.nodes(a))]
         if len(varying) == len(args):
             return False  # every operand contributes its term: the shapes combine
         shapes = self.ctx.shapes

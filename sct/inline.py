@@ -13,9 +13,10 @@ call runs, as Python's closures would read them.
 
 from __future__ import annotations
 
-import copy
 
 import gast
+
+from . import walk
 
 from .errors import UnsupportedSyntax
 
@@ -39,10 +40,10 @@ def local_functions(tree, ctx) -> dict:
     if not found:
         return {}
     uses = {}
-    for node in gast.walk(tree):
+    for node in walk.nodes(tree):
         if isinstance(node, gast.Name) and node.id in found:
             uses.setdefault(node.id, []).append(node)
-    called = {id(n.func) for n in gast.walk(tree) if isinstance(n, gast.Call)
+    called = {id(n.func) for n in walk.nodes(tree) if isinstance(n, gast.Call)
               and isinstance(n.func, gast.Name)}
     problems = []
     for name, fdef in found.items():
@@ -56,7 +57,7 @@ def local_functions(tree, ctx) -> dict:
                                  f"the local function '{name}' is used as a value; only "
                                  f"calls to it are supported (in function "
                                  f"'{ctx.quoted.name}')"))
-        if any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(fdef)
+        if any(isinstance(n, gast.Name) and n.id == name for n in walk.nodes(fdef)
                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)):
             problems.append((ctx.quoted.filename, ctx.quoted.line(fdef),
                              f"the local function '{name}' calls itself; define it at "
@@ -90,10 +91,10 @@ class _Rename(gast.NodeTransformer):
 def expand(fdef, call, namer, where):
     """``(statements, result name)`` computing ``call`` with ``fdef``'s body inlined."""
     from .flow import run as structured
-    fdef = copy.deepcopy(fdef)
+    fdef = walk.clone(fdef)
     a = fdef.args
     params = [p.id for p in a.posonlyargs + a.args + a.kwonlyargs]
-    stores = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)
+    stores = {n.id for n in walk.nodes(fdef) if isinstance(n, gast.Name)
               and isinstance(n.ctx, gast.Store)}
     # a parameter the body never rebinds, given a plain name, simply becomes that name:
     # changes in place then reach the caller's object, as in Python
@@ -162,7 +163,7 @@ def mutating_helper(name, ctx):
     a = q.tree.args
     params = {p.id for p in a.posonlyargs + a.args + a.kwonlyargs}
     written = set()
-    for n in gast.walk(q.tree):
+    for n in walk.nodes(q.tree):
         if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and \
                 n.func.attr in ("append", "pop", "extend") and \
                 isinstance(n.func.value, gast.Name):
@@ -178,16 +179,16 @@ def mutating_helper(name, ctx):
                                   f"'{name}' changes its argument in place and is defined "
                                   f"in another module or closure; return the new value "
                                   f"instead")])
-    if any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(q.tree)
+    if any(isinstance(n, gast.Name) and n.id == name for n in walk.nodes(q.tree)
            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)):
         raise UnsupportedSyntax([(q.filename, q.line(q.tree),
                                   f"'{name}' changes its argument in place and calls "
                                   f"itself, which is not supported")])
     from .check import check
     check(q)
-    stores = {n.id for n in gast.walk(q.tree) if isinstance(n, gast.Name)
+    stores = {n.id for n in walk.nodes(q.tree) if isinstance(n, gast.Name)
               and isinstance(n.ctx, gast.Store)}
-    free = {n.id for n in gast.walk(q.tree) if isinstance(n, gast.Name)
+    free = {n.id for n in walk.nodes(q.tree) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Load)} - params - stores
     clash = sorted(free & ctx.local_names)
     if clash:

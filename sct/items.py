@@ -7,10 +7,10 @@ brings the old contents back.
 
 from __future__ import annotations
 
-import copy
 
 import gast
 
+from . import walk
 from . import template
 from .normalize import assign, load
 from .record import Restore, RestoreItem
@@ -31,16 +31,16 @@ class ItemsReverse:
         if x in self.active and x in self.nz:
             self.label(s, out)
             v = s.value
-            part = gast.Subscript(value=load(self.adj(x)), slice=copy.deepcopy(t.slice),
+            part = gast.Subscript(value=load(self.adj(x)), slice=walk.clone(t.slice),
                                   ctx=gast.Load())
             if self.is_active(v):
-                element = not any(isinstance(n, gast.Slice) for n in gast.walk(t.slice)) \
+                element = not any(isinstance(n, gast.Slice) for n in walk.nodes(t.slice)) \
                     and self.kind(v) == "S"
                 if not element:
                     part = gast.Call(func=self.ctx.ref(unbroadcast),
                                      args=[part, load(v.id)], keywords=[])
                 self.accumulate(v.id, part, out)
-            index = template.index_value(copy.deepcopy(t.slice), self.ctx.ref)
+            index = template.index_value(walk.clone(t.slice), self.ctx.ref)
             out.append(assign(self.adj(x), gast.Call(
                 func=self.ctx.ref(zero_item), args=[load(self.adj(x)), index], keywords=[])))
         out.append(RestoreItem(x, t.slice))

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numbers
 
 import gast
+
+from . import walk
 import numpy as np
 
 from .rules import lookup
@@ -124,10 +126,10 @@ def run(tree, arg_kinds: dict, resolved, call_kinds=None) -> dict:
     """``{name: kind}`` given the kinds of the arguments."""
     env = dict(arg_kinds)
     k = _Kinds(env, resolved)
-    k.locals = {n.id for n in gast.walk(tree)
+    k.locals = {n.id for n in walk.nodes(tree)
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     k.calls = dict(call_kinds or {})
-    assigns = [n for n in gast.walk(tree) if isinstance(n, (gast.Assign, gast.For))]
+    assigns = [n for n in walk.nodes(tree) if isinstance(n, (gast.Assign, gast.For))]
     changed = True
     while changed:
         changed = False
@@ -158,7 +160,7 @@ def shape_classes(tree, resolved) -> dict:
     there. ``"()"`` is the class of scalars.
     """
     cls: dict = {}
-    assigns = [n for n in gast.walk(tree) if isinstance(n, gast.Assign)
+    assigns = [n for n in walk.nodes(tree) if isinstance(n, gast.Assign)
                and isinstance(n.targets[0], gast.Name)]
     count: dict = {}
     for a in assigns:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gast
 import numpy as np
 
+from . import walk
 from . import runtime
 
 
@@ -26,13 +27,13 @@ def load(name):
 
 def setitem_bases(tree) -> set:
     """Names of arrays assigned into (``x[i] = v``)."""
-    return {n.targets[0].value.id for n in gast.walk(tree) if isinstance(n, gast.Assign)
+    return {n.targets[0].value.id for n in walk.nodes(tree) if isinstance(n, gast.Assign)
             and isinstance(n.targets[0], gast.Subscript)}
 
 
 def mutated_lists(tree) -> set:
     """Names of lists changed in place by ``append`` or ``pop``."""
-    return {n.func.value.id for n in gast.walk(tree) if isinstance(n, gast.Call)
+    return {n.func.value.id for n in walk.nodes(tree) if isinstance(n, gast.Call)
             and isinstance(n.func, gast.Attribute) and n.func.attr in ("append", "pop")
             and isinstance(n.func.value, gast.Name)}
 
@@ -50,7 +51,7 @@ def check_aliases(tree, ctx):
     from .errors import UnsupportedSyntax
     bases = setitem_bases(tree) | mutated_lists(tree)
     problems = []
-    for n in gast.walk(tree):
+    for n in walk.nodes(tree):
         if not isinstance(n, gast.Assign):
             continue
         v, t = n.value, n.targets[0]
@@ -61,7 +62,7 @@ def check_aliases(tree, ctx):
             shared = v.id if v.id in bases else t.id
         elif isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name) \
                 and v.value.id in bases and any(isinstance(x, gast.Slice)
-                                                 for x in gast.walk(v.slice)):
+                                                 for x in walk.nodes(v.slice)):
             if _read_after_write(tree, t, v.value.id):
                 shared = v.value.id
         elif isinstance(v, gast.Call) and v.args and isinstance(v.args[0], gast.Name) \
@@ -83,7 +84,7 @@ def _is_private_copy(tree, name):
     return any(isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name)
                and n.targets[0].id == name and isinstance(n.value, gast.Call)
                and getattr(n.value.func, "ref_object", None) is runtime.private_copy
-               for n in gast.walk(tree))
+               for n in walk.nodes(tree))
 
 
 def _read_after_write(tree, target, base):
@@ -92,11 +93,11 @@ def _read_after_write(tree, target, base):
     if not isinstance(target, gast.Name):
         return True
     name = target.id
-    reads = sum(1 for n in gast.walk(tree) if isinstance(n, gast.Name)
+    reads = sum(1 for n in walk.nodes(tree) if isinstance(n, gast.Name)
                 and isinstance(n.ctx, gast.Load) and n.id == name)
     if reads != 1:
         return True
-    for node in gast.walk(tree):
+    for node in walk.nodes(tree):
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
             if not isinstance(block, list):
@@ -108,7 +109,7 @@ def _read_after_write(tree, target, base):
                     if base in setitem_bases(gast.Module(body=[later], type_ignores=[])):
                         return True
                     if any(isinstance(n, gast.Name) and n.id == name
-                           and isinstance(n.ctx, gast.Load) for n in gast.walk(later)):
+                           and isinstance(n.ctx, gast.Load) for n in walk.nodes(later)):
                         return False
                 return True
     return True

@@ -29,11 +29,11 @@ def f(w, x):
 
 from __future__ import annotations
 
-import copy
 
 import gast
 import numpy as np
 
+from . import walk
 from . import mutation, runtime
 from .names import temp_name
 
@@ -179,7 +179,7 @@ class _Flatten:
         return [s]  # attribute stores: refused by check.py
 
     def unpack(self, target, value, s):
-        names = {n.id for n in gast.walk(target) if isinstance(n, gast.Name)}
+        names = {n.id for n in walk.nodes(target) if isinstance(n, gast.Name)}
         if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(
                 target.elts):
             pre, atoms = [], []
@@ -307,7 +307,7 @@ class _Flatten:
             stmts, result = expand(fdef, e, self.namer, where)
             saved = self.where
             for st in stmts:
-                for n in gast.walk(st):
+                for n in walk.nodes(st):
                     if isinstance(n, gast.stmt) and not hasattr(n, "lineno"):
                         gast.copy_location(n, saved)
             from .loops import run as index_loops
@@ -355,10 +355,10 @@ class _Flatten:
         self.ctx.comprehensions.add(name)  # built here, handed over once, never shared
         renames = {}
         for g in e.generators:
-            for n in gast.walk(g.target):
+            for n in walk.nodes(g.target):
                 if isinstance(n, gast.Name):
                     renames.setdefault(n.id, self.namer.fresh(n.id))
-        e = _Rename(renames).visit(copy.deepcopy(e))
+        e = _Rename(renames).visit(walk.clone(e))
         append = gast.Expr(value=gast.Call(func=gast.Attribute(
             value=load(name), attr="append", ctx=gast.Load()), args=[e.elt], keywords=[]))
         body = [append]
@@ -370,7 +370,7 @@ class _Flatten:
         where = self.where
         stmts = [assign(name, gast.List(elts=[], ctx=gast.Load()))] + body
         for st in stmts:
-            for n in gast.walk(st):
+            for n in walk.nodes(st):
                 if isinstance(n, gast.stmt):
                     gast.copy_location(n, where)
         holder = gast.Module(body=stmts, type_ignores=[])
@@ -438,12 +438,12 @@ class _Rename(gast.NodeTransformer):
 
 def _pure(e) -> bool:
     return all(not isinstance(n, (gast.Call, gast.Subscript, gast.Attribute))
-               for n in gast.walk(e))
+               for n in walk.nodes(e))
 
 
 def _as_load(t):
-    t = copy.deepcopy(t)
-    for n in gast.walk(t):
+    t = walk.clone(t)
+    for n in walk.nodes(t):
         if hasattr(n, "ctx"):
             n.ctx = gast.Load()
     return t
@@ -452,7 +452,7 @@ def _as_load(t):
 def local_names(tree) -> set:
     """Names the function binds: its arguments and every assigned name."""
     names = {a.id for a in tree.args.args + tree.args.posonlyargs + tree.args.kwonlyargs}
-    for n in gast.walk(tree):
+    for n in walk.nodes(tree):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
             names.add(n.id)
     return names

@@ -16,23 +16,18 @@ return d
 
 from __future__ import annotations
 
-import copy
 import numbers
 
 import gast
 
+from . import walk
+from . import walk
 
 COMMENT = "__sct_comment__:"
 
 
-def _reads(node) -> set:
-    return {n.id for n in gast.walk(node)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
-
-
-def _writes(node) -> set:
-    return {n.id for n in gast.walk(node)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+_reads = walk.reads
+_writes = walk.writes
 
 
 def _is_comment(s) -> bool:
@@ -97,17 +92,17 @@ class _Opt:
     def substitute(self, node, env):
         if not env:
             return
-        for parent in gast.walk(node):
+        for parent in walk.nodes(node):
             for fname, value in gast.iter_fields(parent):
                 if isinstance(value, gast.Name) and isinstance(value.ctx, gast.Load) \
                         and value.id in env:
-                    setattr(parent, fname, copy.deepcopy(env[value.id]))
+                    setattr(parent, fname, walk.clone(env[value.id]))
                     self.changed = True
                 elif isinstance(value, list):
                     for i, v in enumerate(value):
                         if isinstance(v, gast.Name) and isinstance(v.ctx, gast.Load) \
                                 and v.id in env:
-                            value[i] = copy.deepcopy(env[v.id])
+                            value[i] = walk.clone(env[v.id])
                             self.changed = True
 
     # -- fusing accumulations --------------------------------------------------------------
@@ -115,6 +110,14 @@ class _Opt:
         """``a = e1; ...; a = a + e2`` -> ``a = e1 + e2`` when nothing between reads ``a``
         or writes what ``e1`` reads."""
         out = list(stmts)
+        facts = {}  # id(statement) -> (statement, reads, writes), while unchanged
+
+        def rw(t):
+            f = facts.get(id(t))
+            if f is None:
+                f = facts[id(t)] = (t, _reads(t), _writes(t))
+            return f[1], f[2]
+
         i = 0
         while i < len(out):
             s = out[i]
@@ -134,12 +137,15 @@ class _Opt:
                             and t.value.left.id == a and a not in _reads(t.value.right):
                         t.value.left = s.value
                         t.value = self.fold(t.value)
+                        facts.pop(id(t), None)
                         del out[i]
                         self.changed = True
                         i -= 1
                         break
-                    if a in _reads(t) or _writes(t) & deps or not isinstance(
-                            t, gast.Assign):
+                    if not isinstance(t, gast.Assign):
+                        break
+                    t_reads, t_writes = rw(t)
+                    if a in t_reads or t_writes & deps:
                         break
             i += 1
         return out
@@ -212,7 +218,7 @@ class _Opt:
 
     # -- dead code ------------------------------------------------------------------------
     def pure(self, value) -> bool:
-        for n in gast.walk(value):
+        for n in walk.nodes(value):
             if isinstance(n, gast.Call) and not self.pure_call(n):
                 return False
         return True
@@ -246,7 +252,7 @@ class _Opt:
                 head = _reads(s.iter) if isinstance(s, gast.For) else _reads(s.test)
                 inner = set(live) | head
                 while True:
-                    body = copy.deepcopy(s.body)
+                    body = walk.clone(s.body)
                     saved = self.changed
                     _, lb = self.dce(body, set(inner))
                     self.changed = saved

@@ -17,13 +17,13 @@
 
 from __future__ import annotations
 
-import copy
 import threading
 import types
 from dataclasses import dataclass
 
 import gast
 
+from . import walk
 from . import (activity, assemble, calls, check, emit, forward, kinds, normalize, quote,
                resolve)
 from . import reverse
@@ -36,7 +36,7 @@ class Context:
 
     def __init__(self, quoted):
         self.quoted = quoted
-        self.namer = Namer(n.id for n in gast.walk(quoted.tree) if isinstance(n, gast.Name))
+        self.namer = Namer(n.id for n in walk.nodes(quoted.tree) if isinstance(n, gast.Name))
         self.namer.taken |= set(quoted.cells) | {quoted.name}
         self.refs: dict = {}
         self._ref_ids: dict = {}
@@ -87,7 +87,7 @@ def front(fn):
     q = quote.quote(fn)
     check.check(q)
     ctx = Context(q)
-    tree = copy.deepcopy(q.tree)
+    tree = walk.clone(q.tree)
     tree = normalize.run(tree, ctx)
     resolved = resolve.run(tree, ctx)
     return ctx, tree, resolved

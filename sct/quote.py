@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import gast
 
+from . import walk
+
 from .errors import SourceUnavailable
 
 
@@ -106,7 +108,7 @@ def _find_def(module, fn):
                 return node
         return None
     argnames = list(fn.__code__.co_varnames[:fn.__code__.co_argcount])
-    found = [n for n in gast.walk(module) if isinstance(n, gast.Lambda)
+    found = [n for n in walk.nodes(module) if isinstance(n, gast.Lambda)
              and [a.id for a in n.args.args] == argnames]
     if len(found) != 1:
         return None

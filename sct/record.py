@@ -13,6 +13,7 @@ import copy
 
 import gast
 
+from . import walk
 from . import template
 from .normalize import assign, load
 from .runtime import item_copy
@@ -77,7 +78,7 @@ class Records:
 def fill(fwd, rev_head, rev, r, ctx, tree, args):
     """Resolve placeholders: ``(fwd, rev, inits, records)``."""
     reads = set()
-    for st in gast.walk(gast.Module(body=_flat(rev), type_ignores=[])):
+    for st in walk.nodes(gast.Module(body=_flat(rev), type_ignores=[])):
         if isinstance(st, gast.Name) and isinstance(st.ctx, gast.Load):
             reads.add(st.id)
     records = Records()
@@ -101,7 +102,7 @@ def fill(fwd, rev_head, rev, r, ctx, tree, args):
             if isinstance(st, RecordItem):
                 records.items.add(name)
                 value = gast.Call(func=ctx.ref(item_copy), args=[
-                    load(name), template.index_value(copy.deepcopy(st.index), ctx.ref)],
+                    load(name), template.index_value(walk.clone(st.index), ctx.ref)],
                     keywords=[])
                 return [gast.Expr(value=gast.Call(func=gast.Attribute(
                     value=load(tape()), attr="append", ctx=gast.Load()),
@@ -117,7 +118,7 @@ def fill(fwd, rev_head, rev, r, ctx, tree, args):
             if name not in reads:
                 return []
             if isinstance(st, RestoreItem):
-                item = gast.Subscript(value=load(name), slice=copy.deepcopy(st.index),
+                item = gast.Subscript(value=load(name), slice=walk.clone(st.index),
                                       ctx=gast.Store())
                 pop = _pop(tape(), name)
                 pop.targets = [item]
@@ -179,6 +180,6 @@ def _maybe_undefined(tree, name, args):
         return False
     for st in tree.body:
         if any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
-               for n in gast.walk(st)):
+               for n in walk.nodes(st)):
             return not isinstance(st, gast.Assign)
     return True

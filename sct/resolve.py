@@ -16,6 +16,8 @@ import operator
 
 import gast
 
+from . import walk
+
 BINOPS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
     gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
@@ -92,7 +94,7 @@ def run(tree, ctx) -> dict:
     """``{value node: object}`` for every operation, and ``ctx.guards`` filled in."""
     r = Resolver(ctx)
     found = {}
-    for node in gast.walk(tree):
+    for node in walk.nodes(tree):
         if isinstance(node, (gast.Assign, gast.Expr)):
             obj = r.primitive(node.value)
             if obj is not None:

@@ -21,11 +21,11 @@ explicitly, so every adjoint is defined wherever it is read.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
 import gast
 
+from . import walk
 from . import blocks, items, record, template
 from .record import Record, RecordItem, Restore, _pop, _push
 from . import kinds as kinds_
@@ -129,14 +129,14 @@ class _Reverse(items.ItemsReverse):
                         self.first_defs.add(id(s))  # nothing to save yet
                     else:
                         out.append(Record(t.id))
-            self.maybe_defined |= {n.id for n in gast.walk(s) if isinstance(n, gast.Name)
+            self.maybe_defined |= {n.id for n in walk.nodes(s) if isinstance(n, gast.Name)
                                    and isinstance(n.ctx, gast.Store)}
             call = self.user_call(s)
             if call is not None:
                 return out + call.forward()
             return out + [s]
         if isinstance(s, gast.If):
-            self.maybe_defined |= {n.id for n in gast.walk(s) if isinstance(n, gast.Name)
+            self.maybe_defined |= {n.id for n in walk.nodes(s) if isinstance(n, gast.Name)
                                    and isinstance(n.ctx, gast.Store)}
             node = gast.If(test=s.test, body=self.fwd_block(s.body),
                            orelse=self.fwd_block(s.orelse))
@@ -148,7 +148,7 @@ class _Reverse(items.ItemsReverse):
                 out.append(("push-cond", s.test.id, id(s)))  # kept if the reverse pops it
             return out
         if isinstance(s, (gast.For, gast.While)):
-            self.maybe_defined |= {n.id for n in gast.walk(s) if isinstance(n, gast.Name)
+            self.maybe_defined |= {n.id for n in walk.nodes(s) if isinstance(n, gast.Name)
                                    and isinstance(n.ctx, gast.Store)}
             return self.forward_loop(s)
         return [s]
@@ -212,7 +212,7 @@ class _Reverse(items.ItemsReverse):
             return self.backward_setitem(s)
         out = []
         target = s.targets[0]
-        names = [n.id for n in gast.walk(target) if isinstance(n, gast.Name)]
+        names = [n.id for n in walk.nodes(target) if isinstance(n, gast.Name)]
         live = [n for n in names if n in self.active and n in self.nz]
         if live:
             self.label(s, out)
@@ -240,7 +240,7 @@ class _Reverse(items.ItemsReverse):
             for k, e in zip(value.keys, value.values):
                 if self.is_active(e):
                     item = gast.Subscript(value=load(self.adj(target.id)),
-                                          slice=copy.deepcopy(k), ctx=gast.Load())
+                                          slice=walk.clone(k), ctx=gast.Load())
                     self.accumulate(e.id, item, out)
             return
         if isinstance(value, (gast.Tuple, gast.List)):
@@ -251,7 +251,7 @@ class _Reverse(items.ItemsReverse):
                                           ctx=gast.Load())
                     self.accumulate(e.id, item, out)
             return
-        if not any(self.is_active(n) for n in gast.walk(value)):
+        if not any(self.is_active(n) for n in walk.nodes(value)):
             return  # only inactive operands: no derivative flows here
         args, kws = _call_args(value)
         fn = self.resolved.get(value)
@@ -286,7 +286,7 @@ class _Reverse(items.ItemsReverse):
                 continue
             if r.elementwise and self.needs_unbroadcast(bound, positions[param], value):
                 expr = gast.Call(func=self.ctx.ref(unbroadcast),
-                                 args=[expr, copy.deepcopy(bound)], keywords=[])
+                                 args=[expr, walk.clone(bound)], keywords=[])
             self.accumulate(bound.id, expr, out)
 
     def accumulate_sequence(self, seq, expr, out):
@@ -447,7 +447,7 @@ def _method_call(obj, name, *args):
 # -- the pass ---------------------------------------------------------------------------------
 def _assign_counts(tree):
     counts = {}
-    for n in gast.walk(tree):
+    for n in walk.nodes(tree):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
             counts[n.id] = counts.get(n.id, 0) + 1
     return counts
@@ -469,9 +469,9 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
     counts = _assign_counts(tree)
     ctx.other_assignments = {
         n.target.id: counts.get(n.target.id, 0) > 1
-        for n in gast.walk(tree) if isinstance(n, gast.For)}
+        for n in walk.nodes(tree) if isinstance(n, gast.For)}
     ctx.user_calls = getattr(ctx, "user_calls", {})
-    ctx.branch_tests = {n.test.id for n in gast.walk(tree) if isinstance(n, gast.If)}
+    ctx.branch_tests = {n.test.id for n in walk.nodes(tree) if isinstance(n, gast.If)}
     from .mutation import setitem_bases
     ctx.setitem_bases = setitem_bases(tree)
     r = _Reverse(ctx, active, kinds, resolved)

@@ -13,10 +13,11 @@ The result is a list of items for the transform to place:
 
 from __future__ import annotations
 
-import copy
 import inspect
 
 import gast
+
+from . import walk
 
 from .errors import NoDerivative
 from .rules import lookup
@@ -80,7 +81,7 @@ class _Subst(gast.NodeTransformer):
             return self.deriv(key)
         if isinstance(node.slice, gast.Name) and node.slice.id in self.binding:
             node.value = self.visit(node.value)
-            node.slice = copy.deepcopy(self.binding[node.slice.id])  # an index, as is
+            node.slice = walk.clone(self.binding[node.slice.id])  # an index, as is
             return node
         self.generic_visit(node)
         return node
@@ -93,7 +94,7 @@ class _Subst(gast.NodeTransformer):
             v = self.binding[node.id]
             if isinstance(v, tuple) and v and v[0] == "__default__":
                 return self.ref(v[1])
-            return index_value(copy.deepcopy(v), self.ref)
+            return index_value(walk.clone(v), self.ref)
         if node.id in self.globals:
             return self.ref(self.globals[node.id])
         return node
@@ -135,7 +136,7 @@ def instantiate(rule, mode, binding, deriv, ref, fresh):
     sub.globals = glob
     items = []
     for s in stmts:
-        s = copy.deepcopy(s)
+        s = walk.clone(s)
         if isinstance(s, gast.AugAssign) and _is_d(s.target):
             param = s.target.slice.id
             value = simplify(sub.visit(s.value), ref)
@@ -216,9 +217,9 @@ def _materialize(e, ref):
                 primal = node.primal
                 if isinstance(primal, (gast.List, gast.Tuple)):
                     return type(primal)(elts=[
-                        gast.Call(func=ref(zeros_like), args=[copy.deepcopy(p)],
+                        gast.Call(func=ref(zeros_like), args=[walk.clone(p)],
                                   keywords=[]) for p in primal.elts], ctx=gast.Load())
-                return gast.Call(func=ref(zeros_like), args=[copy.deepcopy(primal)],
+                return gast.Call(func=ref(zeros_like), args=[walk.clone(primal)],
                                  keywords=[])
             return node
     return M().visit(e)

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import gast
 
+from . import walk
+
 from .names import temp_name
 from .normalize import assign, load
 
@@ -39,14 +41,14 @@ def assigned_in_compound(tree) -> set:
     names = set()
     for stmt in tree.body:
         if isinstance(stmt, _COMPOUND):
-            for n in gast.walk(stmt):
+            for n in walk.nodes(stmt):
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                     names.add(n.id)
     return names
 
 
 def _rename_loads(node, current):
-    for n in gast.walk(node):
+    for n in walk.nodes(node):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) \
                 and n.id in current:
             n.id = current[n.id]
@@ -61,7 +63,7 @@ def _split_self_reads(body, fixed, namer):
             s.orelse = _split_self_reads(s.orelse, fixed, namer)
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
             t = s.targets[0].id
-            reads = {n.id for n in gast.walk(s.value) if isinstance(n, gast.Name)}
+            reads = {n.id for n in walk.nodes(s.value) if isinstance(n, gast.Name)}
             if t in fixed and t in reads and not isinstance(s.value, gast.Name):
                 base = temp_name(s.value, t)
                 tmp = namer.fresh(base) if base else namer.numbered(f"{t}_t")

@@ -14,12 +14,12 @@ derivative with the same formula.
 from __future__ import annotations
 
 import ast
-import copy
 import itertools
 import threading
 
 import gast
 
+from .. import walk
 from .. import template
 from ..runtime import add_adjoint, broadcast_like, unbroadcast, zeros_like
 
@@ -186,5 +186,5 @@ def _compile_jvp(rule, active):
 
 
 def _src(node) -> str:
-    node = copy.deepcopy(node)
+    node = walk.clone(node)
     return ast.unparse(ast.fix_missing_locations(gast.gast_to_ast(node)))

@@ -27,6 +27,8 @@ import threading
 
 import gast
 
+from .. import walk
+
 # Markers used inside templates. They are never executed.
 adjoint = tangent = None
 
@@ -132,13 +134,13 @@ def _parse_template(template):
             f"rule {template.__name__}: only 'with adjoint:' and 'with tangent:' "
             f"blocks may appear in a derivative rule")
     params = set(inspect.signature(template).parameters)
-    assigned = {n.id for b in blocks.values() for s in b for n in gast.walk(s)
+    assigned = {n.id for b in blocks.values() for s in b for n in walk.nodes(s)
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     env = dict(template.__globals__)
     if template.__closure__:
         env.update(zip(template.__code__.co_freevars,
                        (c.cell_contents for c in template.__closure__)))
-    names = {n.id for b in blocks.values() for s in b for n in gast.walk(s)
+    names = {n.id for b in blocks.values() for s in b for n in walk.nodes(s)
              if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
     glob = {}
     for name in names - params - assigned - {"d"}:
