@@ -10,6 +10,7 @@ rebuild, as a changed function would.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import threading
 import weakref
@@ -199,25 +200,54 @@ def _param_names(fn):
 
 def _make_dispatcher(f, flavor, argnums, transform_name):
     nums, tuple_grads = _argnums(argnums)
+    if not inspect.isfunction(f):
+        return _plain_dispatcher(f, flavor, nums, tuple_grads)
+    # One dispatcher per function and transform, kept while ``f`` lives: ``sct.grad(f)``
+    # asked again starts with every specialization built so far, so that
+    # ``sct.grad(f)(x)`` in a loop costs a lookup, not a rebuild. The dispatcher holds
+    # ``f`` weakly; the functions it hands out hold it strongly. A rule registered
+    # later (a new generation) gives a new dispatcher.
+    key = (flavor, nums, tuple_grads, transform_name, _rules_core.generation[0])
+    per_fn = _dispatchers.get(f)
+    d = per_fn.get(key) if per_fn is not None else None
+    if d is None:
+        with _lock:
+            per_fn = _dispatchers.setdefault(f, {})
+            d = per_fn.get(key)
+            if d is None:
+                state = {"last": None}
+                spec = functools.partial(_specialize, flavor=flavor, nums=nums,
+                                         tuple_grads=tuple_grads, state=state)
+                d = per_fn[key] = Dispatcher(
+                    f, f"{getattr(f, '__name__', 'f')}_{transform_name}", spec, state)
+    return d.function(f, {"fn": f, "flavor": flavor, "argnums": nums,
+                          "state": d.state, "tuple_grads": tuple_grads})
+
+
+_dispatchers: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _specialize(f, args, *, flavor, nums, tuple_grads, state):
+    """(entry function, positions of array arguments, guards) for these arguments."""
+    kinds = _arg_kinds(f, args, nums)
+    if hasattr(f, "__sct__"):
+        return _over_derivative(f, flavor, nums, kinds, tuple_grads, state)
+    built = derived(f, flavor, nums, kinds, tuple_grads)
+    state["last"] = built
+    return built.functions[0], tuple(i for i in nums if kinds[i] == "A"), built.guards
+
+
+def _plain_dispatcher(f, flavor, nums, tuple_grads):
+    """For callables that are not Python functions: no specializing, no cache."""
     state = {"last": None}
 
-    def specialize(args):
-        kinds = _arg_kinds(f, args, nums)
-        if hasattr(f, "__sct__"):
-            return _over_derivative(f, flavor, nums, kinds, tuple_grads, state)
-        built = derived(f, flavor, nums, kinds, tuple_grads)
-        state["last"] = built
-        return built.functions[0], tuple(i for i in nums if kinds[i] == "A"), built.guards
-
-    info = {"fn": f, "flavor": flavor, "argnums": nums, "state": state,
-            "tuple_grads": tuple_grads}
-    if not inspect.isfunction(f):
-        def call(*args, **kwargs):
-            return specialize(args)[0](*args, **kwargs)
-        call.__sct__ = info
-        return call
-    name = f"{getattr(f, '__name__', 'f')}_{transform_name}"
-    return Dispatcher(f, name, specialize, info).fn
+    def call(*args, **kwargs):
+        entry = _specialize(f, args, flavor=flavor, nums=nums, tuple_grads=tuple_grads,
+                            state=state)[0]
+        return entry(*args, **kwargs)
+    call.__sct__ = {"fn": f, "flavor": flavor, "argnums": nums, "state": state,
+                    "tuple_grads": tuple_grads}
+    return call
 
 
 def grad(f=None, argnums=0):

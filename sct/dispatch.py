@@ -18,33 +18,59 @@ from __future__ import annotations
 
 import inspect
 import threading
+import types
+import weakref
 
 MAX_FAST = 4  # specializations tested inline; more go through a dictionary
 
 
 class Dispatcher:
-    """Builds and rewrites the dispatching function for one transform of ``f``."""
+    """The specializations of one transform of ``f``, and the functions that call them.
 
-    def __init__(self, f, name, specialize, info):
-        self.f = f
+    Holds ``f`` weakly (it lives in a cache keyed weakly by ``f``); the functions it
+    hands out (:meth:`function`) hold ``f`` strongly and share its code, so a new
+    specialization reaches every one of them.
+    """
+
+    def __init__(self, f, name, specialize, state):
+        self.f_ref = weakref.ref(f)
         self.name = name
-        self.specialize = specialize  # args -> (entry function, array positions, guards)
+        self.specialize = specialize  # (f, args) -> (entry, array positions, guards)
+        self.state = state
         self.lock = threading.Lock()
         self.table: dict = {}
         self.fast: list = []  # (types, array positions, entry)
-        sig = inspect.signature(f)
-        params = list(sig.parameters.values())
+        self.live = weakref.WeakSet()  # the functions handed out and still alive
+        self.sig = inspect.signature(f)
+        params = list(self.sig.parameters.values())
         self.simple = all(p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
                           for p in params)
         self.pos = [p.name for p in params if p.kind == p.POSITIONAL_OR_KEYWORD]
         self.kwonly = [p.name for p in params if p.kind == p.KEYWORD_ONLY]
-        self.fn = self._compile() if self.simple else self._generic()
-        self.fn.__signature__ = sig
-        self.fn.__sct__ = info
+        self.user_kwdefaults = dict(getattr(f, "__kwdefaults__", None) or {})
+        self.code, self.globals = self._code() if self.simple else (None, None)
+
+    def function(self, f, info):
+        """A function that dispatches (an existing live one when there is one)."""
+        for fn in self.live:
+            if fn.__sct__["fn"] is f:
+                return fn
+        if self.simple:
+            fn = types.FunctionType(self.code, self.globals, self.name)
+            fn.__kwdefaults__ = self._kwdefaults()
+            fn.__defaults__ = f.__defaults__
+        else:
+            slow = self.slow
+
+            def fn(*args, **kwargs):
+                return slow(*args, **kwargs)
+        fn.__signature__ = self.sig
+        fn.__sct__ = info
         for attr in ("__module__", "__doc__"):
-            setattr(self.fn, attr, getattr(f, attr, None))
-        self.fn.__name__ = self.fn.__qualname__ = name
-        self.fn.__defaults__ = f.__defaults__ if self.simple else None
+            setattr(fn, attr, getattr(f, attr, None))
+        fn.__name__ = fn.__qualname__ = self.name
+        self.live.add(fn)
+        return fn
 
     # -- the slow path -------------------------------------------------------------------
     def slow(self, *args, **kwargs):
@@ -52,7 +78,8 @@ class Dispatcher:
         hit = self.table.get(key)
         if hit is not None and all(args[i].dtype.kind == "f" for i in hit[1]):
             return hit[0](*args, **kwargs)
-        entry, arrays, guards = self.specialize(args)
+        f = self.f_ref()  # alive: the function that called us holds it
+        entry, arrays, guards = self.specialize(f, args)
         if not guards:  # guarded builds are looked up on each call instead
             with self.lock:
                 self.table[key] = (entry, arrays)
@@ -69,7 +96,7 @@ class Dispatcher:
         call = ", ".join(x for x in (params, call_kw) if x)
         extra = ["_sct_slow=None"]
         lines = []
-        for n, (types, arrays, _) in enumerate(self.fast):
+        for n, (types_, arrays, _) in enumerate(self.fast):
             tests = []
             for i, p in enumerate(self.pos):
                 extra.append(f"_sct_t{n}_{i}=None")
@@ -83,10 +110,10 @@ class Dispatcher:
         return head + "".join(lines) + f"    return _sct_slow({call})\n"
 
     def _kwdefaults(self):
-        kw = dict(getattr(self.f, "__kwdefaults__", None) or {})
+        kw = dict(self.user_kwdefaults)
         kw["_sct_slow"] = self.slow
-        for n, (types, _, entry) in enumerate(self.fast):
-            for i, t in enumerate(types):
+        for n, (types_, _, entry) in enumerate(self.fast):
+            for i, t in enumerate(types_):
                 kw[f"_sct_t{n}_{i}"] = t
             kw[f"_sct_e{n}"] = entry
         return kw
@@ -94,21 +121,12 @@ class Dispatcher:
     def _code(self):
         ns: dict = {}
         exec(compile(self._source(), f"<sct dispatch {self.name}>", "exec"), ns)
-        return ns[self.name]
-
-    def _compile(self):
-        fn = self._code()
-        fn.__kwdefaults__ = self._kwdefaults()
-        return fn
+        code = ns.pop(self.name).__code__
+        return code, ns
 
     def _recompile(self):
-        new = self._code()
-        self.fn.__kwdefaults__ = self._kwdefaults()
-        self.fn.__code__ = new.__code__
-
-    def _generic(self):
-        slow = self.slow
-
-        def call(*args, **kwargs):
-            return slow(*args, **kwargs)
-        return call
+        self.code, _ = self._code()
+        kw = self._kwdefaults()
+        for fn in list(self.live):
+            fn.__kwdefaults__ = dict(kw)
+            fn.__code__ = self.code

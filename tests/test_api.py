@@ -49,9 +49,36 @@ def test_the_cache_builds_once_and_keys_on_argument_kinds():
     assert len(sct.api._cache[f]) == 1
     df(np.ones(3))
     assert len(sct.api._cache[f]) == 2
-    assert sct.grad(f, argnums=0) is not df  # a new dispatcher, the same cache
+    assert sct.grad(f, argnums=0) is df  # asked again: the same dispatcher
     sct.grad(f)(3.0)
     assert len(sct.api._cache[f]) == 2
+
+
+def _square_maker():
+    def f(x):
+        return x * x
+    return f
+
+
+def test_caches_do_not_keep_the_function_alive():
+    import gc
+    import weakref
+    f = _square_maker()
+    alive = weakref.ref(f)
+    df = sct.grad(f)
+    assert df(3.0) == 6.0
+    assert sct.value_and_grad(f)(2.0) == (4.0, 4.0)
+    del f, df
+    gc.collect()
+    assert alive() is None
+
+
+def test_grad_asked_again_after_the_first_is_dropped_reuses_the_build():
+    f = _square_maker()
+    assert sct.grad(f)(3.0) == 6.0
+    built = sct.api._cache[f]
+    assert sct.grad(f)(4.0) == 8.0  # a new dispatcher function, the same derivative
+    assert sct.api._cache[f] is built and len(built) == 1
 
 
 def test_rebinding_a_global_changes_later_results():
