@@ -50,9 +50,12 @@ class _Opt:
                 self.substitute(s.value, env)
                 if isinstance(s.targets[0], gast.Subscript):
                     self.substitute(s.targets[0].slice, env)
-                for t in _writes(s) | _item_bases(s):
-                    self.kill(env, t)
                 target = s.targets[0]
+                if type(target) is gast.Name:  # (a value writes no name)
+                    self.kill(env, target.id)
+                else:
+                    for t in _writes(s) | _item_bases(s):
+                        self.kill(env, t)
                 if isinstance(target, gast.Name) and isinstance(
                         s.value, (gast.Name, gast.Constant)) and not (
                         isinstance(s.value, gast.Name) and s.value.id == target.id):
@@ -108,47 +111,55 @@ class _Opt:
     # -- fusing accumulations --------------------------------------------------------------
     def fuse(self, stmts):
         """``a = e1; ...; a = a + e2`` -> ``a = e1 + e2`` when nothing between reads ``a``
-        or writes what ``e1`` reads."""
+        or writes what ``e1`` reads.
+
+        One pass: ``pending`` holds the assignments that a later ``a = a + e2`` may
+        still absorb, ``waiting`` which of them each name's write would spoil.
+        """
         out = list(stmts)
-        facts = {}  # id(statement) -> (statement, reads, writes), while unchanged
+        dropped = set()
+        pending: dict = {}  # a -> index of ``a = e1``, still fusable
+        waiting: dict = {}  # name -> {a, ...}: writing name spoils pending[a]
 
-        def rw(t):
-            f = facts.get(id(t))
-            if f is None:
-                f = facts[id(t)] = (t, _reads(t), _writes(t))
-            return f[1], f[2]
+        def spoil(a):
+            if pending.pop(a, None) is not None:
+                for names in waiting.values():
+                    names.discard(a)
 
-        i = 0
-        while i < len(out):
-            s = out[i]
-            if isinstance(s, (gast.If, gast.For, gast.While)):
-                s.body = self.fuse(s.body)
-                s.orelse = self.fuse(s.orelse)
-            if _simple_assign(s):
-                a = s.targets[0].id
-                deps = _reads(s.value) | {a}
-                for j in range(i + 1, len(out)):
-                    t = out[j]
-                    if _is_comment(t):
-                        continue
-                    if _simple_assign(t) and t.targets[0].id == a and isinstance(
-                            t.value, gast.BinOp) and isinstance(t.value.op, gast.Add) \
-                            and isinstance(t.value.left, gast.Name) \
-                            and t.value.left.id == a and a not in _reads(t.value.right):
-                        t.value.left = s.value
-                        t.value = self.fold(t.value)
-                        facts.pop(id(t), None)
-                        del out[i]
-                        self.changed = True
-                        i -= 1
-                        break
-                    if not isinstance(t, gast.Assign):
-                        break
-                    t_reads, t_writes = rw(t)
-                    if a in t_reads or t_writes & deps:
-                        break
-            i += 1
-        return out
+        for j, t in enumerate(out):
+            if isinstance(t, (gast.If, gast.For, gast.While)):
+                t.body = self.fuse(t.body)
+                t.orelse = self.fuse(t.orelse)
+            if _is_comment(t):
+                continue
+            if not isinstance(t, gast.Assign):
+                pending.clear()
+                waiting.clear()
+                continue
+            if _simple_assign(t):
+                a = t.targets[0].id
+                v = t.value
+                if a in pending and isinstance(v, gast.BinOp) and isinstance(
+                        v.op, gast.Add) and isinstance(v.left, gast.Name) \
+                        and v.left.id == a and a not in _reads(v.right):
+                    i = pending[a]
+                    spoil(a)
+                    v.left = out[i].value
+                    t.value = self.fold(v)
+                    dropped.add(i)
+                    self.changed = True
+            reads, writes = walk.reads_writes(t)
+            for name in reads:
+                spoil(name)
+            for name in writes:
+                for b in list(waiting.pop(name, ())):
+                    spoil(b)
+            if _simple_assign(t):
+                a = t.targets[0].id
+                pending[a] = j
+                for name in _reads(t.value) | {a}:
+                    waiting.setdefault(name, set()).add(a)
+        return [t for k, t in enumerate(out) if k not in dropped]
 
     # -- folding ------------------------------------------------------------------------
     def floaty(self, e) -> bool:

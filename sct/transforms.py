@@ -17,6 +17,8 @@ from .errors import NotDifferentiable
 
 
 def _as_tangent(t, p, i):
+    if type(t) is float and type(p) is float:
+        return t
     if t is None:
         return np.zeros_like(p, dtype=float) if isinstance(p, np.ndarray) else 0.0
     if np.shape(t) != np.shape(p):
@@ -42,10 +44,12 @@ def jvp(f, primals, tangents):
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise TypeError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
-    full = _with_defaults(f, primals)
-    if len(full) > len(primals):  # parameters left to their defaults: no tangent
-        tangents = tangents + (None,) * (len(full) - len(primals))
-        primals = full
+    code = getattr(f, "__code__", None)
+    if code is None or code.co_argcount != len(primals) or code.co_kwonlyargcount:
+        full = _with_defaults(f, primals)  # (every parameter given: nothing to add)
+        if len(full) > len(primals):  # parameters left to their defaults: no tangent
+            tangents = tangents + (None,) * (len(full) - len(primals))
+            primals = full
     kinds = tuple(map(_kinds.of_value, primals))
     nums = tuple(i for i, k in enumerate(kinds) if k in ("S", "A"))
     for i, (k, t) in enumerate(zip(kinds, tangents)):

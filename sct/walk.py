@@ -98,3 +98,14 @@ def nodes(node) -> list:
             elif isinstance(v, _AST):
                 push(v)
     return out
+
+
+def reads_writes(node) -> tuple:
+    """``(reads(node), writes(node))`` in one walk."""
+    r, w = set(), set()
+    for n in name_nodes(node):
+        if type(n.ctx) is _Load:
+            r.add(n.id)
+        elif type(n.ctx) is _Store:
+            w.add(n.id)
+    return r, w
