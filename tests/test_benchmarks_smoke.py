@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import build_time, run, workloads  # noqa: E402
+from benchmarks import build_time, forward, run, workloads  # noqa: E402
 
 EPS = 1e-6
 
@@ -99,3 +99,24 @@ def test_build_time_quick(tmp_path, capsys):
     assert len(res["cold_first_call_s"]) == 2
     assert res["fd_max_rel_error"] < 1e-5
     assert json.loads(out_json.read_text())["benchmark"] == "build_time"
+
+
+def test_scalar_loop_tangent_matches_central_differences():
+    x, y0, n = 2.0, 0.5, 7
+    dx, dy0 = 0.3, -1.0
+    y, y_dot = forward.scalar_loop_tangent(x, y0, n, dx, dy0)
+    fd = (workloads.scalar_loop(x + EPS * dx, y0 + EPS * dy0, n)
+          - workloads.scalar_loop(x - EPS * dx, y0 - EPS * dy0, n)) / (2 * EPS)
+    assert y == pytest.approx(workloads.scalar_loop(x, y0, n))
+    assert y_dot == pytest.approx(fd, rel=1e-6)
+
+
+def test_forward_quick(tmp_path, capsys):
+    out_json = tmp_path / "forward.json"
+    payload = forward.main(["--quick", "--json", str(out_json)])
+    out = capsys.readouterr().out
+    assert "| scalar_loop jvp | n=100 | sct.jvp |" in out
+    assert "| mlp hvp | H=16 | sct.hvp |" in out
+    ratios = {(r["workload"], r["engine"]): r["ratio"] for r in payload["results"]}
+    assert ratios[("mlp hvp", "sct.grad")] == 1.0  # the baseline of its rows
+    assert json.loads(out_json.read_text())["benchmark"] == "forward"
