@@ -67,6 +67,7 @@ def _split_self_reads(body, fixed, namer):
             if t in fixed and t in reads and not isinstance(s.value, gast.Name):
                 base = temp_name(s.value, t)
                 tmp = namer.fresh(base) if base else namer.numbered(f"{t}_t")
+                fixed.add(tmp)  # overwritten on every pass as t is: the tape may need it
                 out.append(gast.copy_location(assign(tmp, s.value), s))
                 out.append(gast.copy_location(assign(t, load(tmp)), s))
                 continue

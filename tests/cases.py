@@ -191,6 +191,35 @@ def while_loop(x):
     return s
 
 
+def loop_reuses_output(x, n):
+    # tanh's rule reads its output: the value of each pass must come back
+    for k in range(n):
+        x = np.tanh(x)
+    return x
+
+
+def branch_in_loop_reuses_output(x):
+    for k in range(5):
+        if k < 3:
+            x = np.tanh(x)
+        else:
+            x = np.exp(x) * 0.5
+    return x
+
+
+def while_sqrt(x):
+    while x > 1.2:
+        x = np.sqrt(x)
+    return x
+
+
+def loop_array_reuses_output(x, W):
+    for k in range(3):
+        x = np.tanh(x)
+        x = W @ x
+    return np.sum(np.exp(x))
+
+
 def loop_branch(x, n):
     acc = 0.0
     for i in range(n):
@@ -420,6 +449,11 @@ CASES = [
                rng.normal(size=(5, 3))), (0, 1, 2)),
     Case(while_loop, (1.3,), (0,)),
     Case(loop_branch, (0.8, 7), (0,)),
+    Case(loop_reuses_output, (0.3, 3), (0,)),
+    Case(branch_in_loop_reuses_output, (0.3,), (0,)),
+    Case(while_sqrt, (7.0,), (0,)),
+    Case(loop_array_reuses_output, (rng.normal(size=3), rng.normal(size=(3, 3)) * 0.8),
+         (0, 1)),
     Case(nested_loops, (0.6, 4), (0,)),
     Case(loop_calls_helper, (0.6, 6), (0,)),
     Case(range_forms, (1.1,), (0,)),
