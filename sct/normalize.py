@@ -29,6 +29,7 @@ def f(w, x):
 
 from __future__ import annotations
 
+import inspect
 
 import gast
 import numpy as np
@@ -332,8 +333,9 @@ class _Flatten:
             p, func = self.atom(func, "fn")
             pre += p
         new_args = []
+        user = self._user_function(func)
         for a in args:
-            if isinstance(a, (gast.List, gast.Tuple)):
+            if isinstance(a, (gast.List, gast.Tuple)) and not user:
                 p, a = self.expr(a)  # keep literal sequences visible to the rules
             else:
                 p, a = self.atom(a)
@@ -345,6 +347,22 @@ class _Flatten:
             pre += p
             kws.append(gast.keyword(arg=k.arg, value=v))
         return pre, gast.Call(func=func, args=new_args, keywords=kws)
+
+    def _user_function(self, func) -> bool:
+        """Whether ``func`` names a user function without a rule (derived from its
+        source: its arguments must be names, a literal list too)."""
+        if not isinstance(func, gast.Name) or func.id in self.ctx.local_names:
+            return False
+        fn = self.ctx.quoted.cells.get(func.id)
+        if fn is not None:
+            try:
+                fn = fn.cell_contents
+            except ValueError:
+                return False
+        else:
+            fn = self.ctx.quoted.globals.get(func.id)
+        from .rules import lookup
+        return inspect.isfunction(fn) and lookup(fn) is None
 
     def listcomp(self, e):
         """``[f(x) for x in xs if c]`` -> a loop that appends; targets get fresh names."""

@@ -191,6 +191,14 @@ def while_loop(x):
     return s
 
 
+def affine(ps, x):
+    return ps[0] * x + ps[1]
+
+
+def passes_a_list_literal(a, b, x):
+    return np.sum(affine([a, b], x) * affine((b, a), x))
+
+
 def loop_reuses_output(x, n):
     # tanh's rule reads its output: the value of each pass must come back
     for k in range(n):
@@ -449,6 +457,8 @@ CASES = [
                rng.normal(size=(5, 3))), (0, 1, 2)),
     Case(while_loop, (1.3,), (0,)),
     Case(loop_branch, (0.8, 7), (0,)),
+    Case(passes_a_list_literal, (rng.normal(size=3), rng.normal(size=3),
+                                 rng.normal(size=3)), (0, 1, 2)),
     Case(loop_reuses_output, (0.3, 3), (0,)),
     Case(branch_in_loop_reuses_output, (0.3,), (0,)),
     Case(while_sqrt, (7.0,), (0,)),
