@@ -33,3 +33,18 @@ def test_readme_shows_the_golden_loop_source():
     with open(os.path.join(ROOT, "tests", "golden", "scalar_loop_grad.py")) as fh:
         golden = fh.read()
     assert golden in readme()
+
+
+def test_readme_baseline_snippet_runs_and_gives_its_numbers():
+    section = readme().split("## The textbook engines beside it", 1)[1]
+    code = re.findall(r"```python\n(.*?)```", section, re.S)[0]
+    ns = {}
+    exec(code, ns)
+    assert (ns["x1"].grad, ns["x2"].grad) == (5.5, 1.7163378145367738)
+    assert ns["y"].tangent == 5.5
+
+
+def test_readme_benchmark_figures_exist():
+    text = readme()
+    for path in re.findall(r"benchmarks/results/[\w.-]+", text):
+        assert os.path.exists(os.path.join(ROOT, path)), path
