@@ -312,6 +312,11 @@ def vjp(f, *primals):
     if not nums:
         raise NotDifferentiable(f"vjp of '{getattr(f, '__name__', f)}': none of the "
                                 f"primals is a float or a float array")
+    if getattr(f, "__sct__", None) is not None:
+        raise NotDifferentiable(
+            f"reverse mode over a derivative sct made ('{getattr(f, '__name__', f)}') is "
+            f"not supported; differentiate it in forward mode instead: "
+            f"sct.jacfwd(sct.grad(f)), sct.hessian(f) or sct.hvp(f, ...)")
     built = derived(f, "split", nums, kinds, True)
     fwd, bwd = built.functions
     out, saved = fwd(*primals)

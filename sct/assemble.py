@@ -12,7 +12,7 @@ from __future__ import annotations
 import gast
 
 from . import walk
-from . import optimize
+from . import batch, optimize
 from .normalize import assign, load, store
 from .reverse import comment
 from .runtime import as_grad, zeros_like
@@ -74,6 +74,7 @@ def fused(sweeps, tree, ctx, kinds, name, returns, seed_param):
                                                         comment("=reverse sweep")]
     body += sweeps.rev + [gast.Return(value=ret)]
     body = optimize.run(body, floats=_floats(sweeps, kinds), pure_call=ctx.pure_call)
+    body = batch.run(body, ctx)
     extra = [(ctx.seed_name, 1.0)] if seed_param else []
     return _fdef(name, _args(tree, extra), _tidy(body))
 
@@ -84,6 +85,7 @@ def split(sweeps, tree, ctx, kinds, name):
     g = grads[0] if len(grads) == 1 and not ctx.tuple_grads else _tuple(grads)
     rev = optimize.run(sweeps.rev + [gast.Return(value=g)],
                        floats=_floats(sweeps, kinds), pure_call=ctx.pure_call)
+    rev = batch.run(rev, ctx)
     defined = {n.id for n in walk.nodes(gast.Module(body=rev, type_ignores=[]))
                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     reads = []

@@ -17,6 +17,8 @@ For ``def f(x1, x2)`` after a call with two floats, the dispatcher reads::
 from __future__ import annotations
 
 import inspect
+import keyword
+import re
 import threading
 import types
 import weakref
@@ -106,7 +108,7 @@ class Dispatcher:
             cond = " and ".join(tests) or "True"
             lines.append(f"    if {cond}:\n        return _sct_e{n}({call})\n")
         kwonly = [f"{k}" for k in self.kwonly] + extra
-        head = f"def {self.name}({params}{', ' if params else ''}*, {', '.join(kwonly)}):\n"
+        head = f"def {self._ident()}({params}{', ' if params else ''}*, {', '.join(kwonly)}):\n"
         return head + "".join(lines) + f"    return _sct_slow({call})\n"
 
     def _kwdefaults(self):
@@ -118,10 +120,15 @@ class Dispatcher:
             kw[f"_sct_e{n}"] = entry
         return kw
 
+    def _ident(self):
+        """The name in the def: ``<lambda>_grad`` is no identifier."""
+        ident = re.sub(r"\W", "_", self.name)
+        return ident if ident.isidentifier() and not keyword.iskeyword(ident) else "f"
+
     def _code(self):
         ns: dict = {}
         exec(compile(self._source(), f"<sct dispatch {self.name}>", "exec"), ns)
-        code = ns.pop(self.name).__code__
+        code = ns.pop(self._ident()).__code__
         return code, ns
 
     def _recompile(self):

@@ -143,7 +143,7 @@ class _Forward:
         fn = self.resolved.get(value)
         r = lookup(fn) if fn is not None else None
         if r is None or not r.has_mode("tangent"):
-            what = "a derivative rule" if r is None else "a forward (tangent) rule"
+            what = "derivative rule" if r is None else "forward (tangent) rule"
             raise NoDerivative(
                 f"{self.ctx.quoted.where(s)}: no {what} for "
                 f"'{getattr(fn, '__name__', None) or self.ctx.quoted.text(s)}' (in function "

@@ -69,8 +69,10 @@ def check_aliases(tree, ctx):
                 and v.args[0].id in bases and getattr(v.func, "ref_object", None) in _VIEWS:
             shared = v.args[0].id
         elif isinstance(v, (gast.List, gast.Tuple)) and any(
-                isinstance(e, gast.Name) and e.id in bases for e in v.elts):
-            shared = next(e.id for e in v.elts if isinstance(e, gast.Name) and e.id in bases)
+                isinstance(e, gast.Name) and e.id in bases and _mutated_after(tree, n, e.id)
+                for e in v.elts):
+            shared = next(e.id for e in v.elts if isinstance(e, gast.Name) and e.id in bases
+                          and _mutated_after(tree, n, e.id))
         if shared is not None:
             problems.append((ctx.quoted.filename, ctx.quoted.line(n),
                              f"the array '{shared}' is written in place and another name "
@@ -78,6 +80,45 @@ def check_aliases(tree, ctx):
                              f"copy with np.copy({shared}) first"))
     if problems:
         raise UnsupportedSyntax(problems)
+
+
+def _mutates(s, base) -> bool:
+    for n in walk.nodes(s):
+        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(
+                n.value, gast.Name) and n.value.id == base:
+            return True
+        if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and \
+                n.func.attr in ("append", "pop", "extend") and isinstance(
+                n.func.value, gast.Name) and n.func.value.id == base:
+            return True
+    return False
+
+
+def _mutated_after(tree, stmt, base) -> bool:
+    """Whether ``base`` may be written in place after ``stmt`` runs: later in program
+    order, or anywhere in a loop around ``stmt`` (the next pass)."""
+    found = [False]
+
+    def visit(stmts, loops):
+        for s in stmts:
+            if s is stmt:
+                found[0] = True
+                if any(_mutates(lp, base) for lp in loops):
+                    return True
+                continue
+            inner = [b for b in (getattr(s, "body", None), getattr(s, "orelse", None))
+                     if isinstance(b, list) and b and isinstance(b[0], gast.stmt)]
+            if inner:
+                in_loop = loops + [s] if isinstance(s, (gast.For, gast.While)) else loops
+                if any(visit(b, in_loop) for b in inner):
+                    return True
+                if found[0] and _mutates(s, base):
+                    return True
+            elif found[0] and _mutates(s, base):
+                return True
+        return False
+
+    return visit(tree.body, [])
 
 
 def _is_private_copy(tree, name):

@@ -90,6 +90,35 @@ def matmul_adjoint_b(g, a, b):
     return unbroadcast(np.matmul(at, g), b)
 
 
+def matmul_adjoint_a_sum(gs, a, bs):
+    """``sum(matmul_adjoint_a(g, a, b) for g, b in zip(gs, bs))``, as one product.
+
+    What a reverse loop adds up for ``y_t = a @ b_t`` (an RNN's ``W @ h``): one outer
+    product per pass, done here as a single matrix product over the stacked passes.
+    """
+    if not gs:
+        return 0.0
+    if np.ndim(a) == 2:
+        if all(np.ndim(g) == 1 for g in gs) and all(np.ndim(b) == 1 for b in bs):
+            return np.matmul(np.stack(gs, axis=1), np.stack(bs))
+        if all(np.ndim(g) == 2 for g in gs) and all(np.ndim(b) == 2 for b in bs):
+            return np.matmul(np.concatenate(gs, axis=1), np.concatenate(bs, axis=1).T)
+    total = matmul_adjoint_a(gs[0], a, bs[0])
+    for g, b in zip(gs[1:], bs[1:]):
+        total = total + matmul_adjoint_a(g, a, b)
+    return total
+
+
+def matmuls(a, xs):
+    """``[a @ x for x in xs]``: what a sum of products hands back to each pass."""
+    return [np.matmul(a, x) for x in xs]
+
+
+def matmul_adjoints_b(gs, a, bs):
+    """``[matmul_adjoint_b(g, a, b) for g, b in zip(gs, bs)]``."""
+    return [matmul_adjoint_b(g, a, b) for g, b in zip(gs, bs)]
+
+
 def getitem_adjoint(g, x, index):
     """Scatter ``g`` into zeros shaped like ``x`` at ``index`` (adding repeats)."""
     if isinstance(x, dict):

@@ -3,7 +3,8 @@
 import numpy as np
 
 from .. import runtime as rt
-from ..runtime import (as_grad, as_sequence, broadcast_like, getitem_adjoint, matmul_adjoint_a,
+from ..runtime import (add_adjoint, matmul_adjoint_a_sum, matmul_adjoints_b, matmuls,
+                       as_grad, as_sequence, broadcast_like, getitem_adjoint, matmul_adjoint_a,
                        matmul_adjoint_b, private_copy, replicate, restructure, setitem,
                        zero_item,
                        split_like, unbroadcast, unreduce, unstack)
@@ -64,6 +65,65 @@ def matmul_adjoint_b_(y, g, a, b):
         d[a] += matmul_adjoint_a(g, a, d[y])
     with tangent:
         d[y] = matmul_adjoint_b(d[g], a, b) + matmul_adjoint_b(g, d[a], b)
+
+
+def _passes(rng, n=3, g=(3,), b=(4,)):
+    return [rng.normal(size=g) for _ in range(n)], [rng.normal(size=b) for _ in range(n)]
+
+
+@rule(matmul_adjoint_a_sum, linear=(0, 2), domain="any",  # bilinear in (gs, bs)
+      examples=lambda rng: [((_passes(rng)[0], rng.normal(size=(3, 4)), _passes(rng)[1]),
+                             {}),
+                            ((_passes(rng, g=(3, 2))[0], rng.normal(size=(3, 4)),
+                              _passes(rng, b=(4, 2))[1]), {}),
+                            ((_passes(rng, g=(2,))[0], rng.normal(size=4),
+                              _passes(rng, b=(4, 2))[1]), {})])
+def matmul_adjoint_a_sum_(y, gs, a, bs):
+    # y = sum_t g_t @ b_t.T: each pass as in matmul_adjoint_a
+    with adjoint:
+        d[gs] += matmuls(d[y], bs)
+        d[bs] += matmul_adjoints_b(gs, d[y], bs)
+    with tangent:
+        d[y] = matmul_adjoint_a_sum(d[gs], a, bs) + matmul_adjoint_a_sum(gs, a, d[bs])
+
+
+@rule(matmuls, linear=(0, 1), domain="any",
+      examples=lambda rng: [((rng.normal(size=(3, 4)), _passes(rng)[1]), {}),
+                            ((rng.normal(size=(3, 4)), _passes(rng, b=(4, 2))[1]), {})])
+def matmuls_(y, a, xs):
+    # y_t = a @ x_t
+    with adjoint:
+        d[a] += matmul_adjoint_a_sum(d[y], a, xs)
+        d[xs] += matmul_adjoints_b(d[y], a, xs)
+    with tangent:
+        d[y] = add_adjoint(matmuls(d[a], xs), matmuls(a, d[xs]))
+
+
+@rule(matmul_adjoints_b, linear=(0, 1), domain="any",
+      examples=lambda rng: [((_passes(rng)[0], rng.normal(size=(3, 4)), _passes(rng)[1]),
+                             {}),
+                            ((_passes(rng, g=(3, 2))[0], rng.normal(size=(3, 4)),
+                              _passes(rng, b=(4, 2))[1]), {})])
+def matmul_adjoints_b_(y, gs, a, bs):
+    # y_t = a.T @ g_t, as in matmul_adjoint_b
+    with adjoint:
+        d[gs] += matmuls(a, d[y])
+        d[a] += matmul_adjoint_a_sum(gs, a, d[y])
+    with tangent:
+        d[y] = add_adjoint(matmul_adjoints_b(d[gs], a, bs), matmul_adjoints_b(gs, d[a], bs))
+
+
+@rule(add_adjoint, domain="any",
+      examples=lambda rng: [((rng.normal(size=3), rng.normal(size=3)), {}),
+                            ((1.5, rng.normal(size=(2, 3))), {}),
+                            (([rng.normal(size=2), 0.5], [rng.normal(size=2), 1.5]), {})])
+def add_adjoint_(y, a, b):
+    # a + b, item by item for containers
+    with adjoint:
+        d[a] += unbroadcast(d[y], a)
+        d[b] += unbroadcast(d[y], b)
+    with tangent:
+        d[y] = add_adjoint(d[a], d[b])
 
 
 @rule(getitem_adjoint, linear=(0,), domain="any",
