@@ -41,6 +41,18 @@ def unreduce(g, x, axis=None, keepdims=False):
     return out
 
 
+def reduced_count(x, axis=None):
+    """How many items of ``x`` a reduction over ``axis`` combines into each result."""
+    shape = np.shape(x)
+    if axis is None:
+        return max(1, int(np.prod(shape))) if shape else 1
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    n = 1
+    for a in axes:
+        n *= shape[a]
+    return max(1, n)
+
+
 def _kept(shape, axis):
     """``shape`` with the reduced axes kept as ones."""
     axes = axis if isinstance(axis, tuple) else (axis,)

@@ -5,7 +5,7 @@ import operator
 
 import numpy as np
 
-from ..runtime import (astype, replicate, restructure, extremum_mask, getitem_adjoint, inverse_permutation,
+from ..runtime import (astype, reduced_count, replicate, restructure, extremum_mask, getitem_adjoint, inverse_permutation,
                        matmul_adjoint_a, matmul_adjoint_b, split_like,
                        unbroadcast, unreduce, unstack)
 from .core import adjoint, d, rule, tangent
@@ -31,9 +31,9 @@ def sum_(y, x, axis=None, keepdims=False):
 
 @rule(np.mean, linear=(0,), output="reduce", examples=_axes((3, 4)))
 def mean(y, x, axis=None, keepdims=False):
-    # every input contributes 1/n, n = size(x) / size(y)
+    # every input contributes 1/n, n = the number of items each output averages
     with adjoint:
-        d[x] += unreduce(d[y], x, axis, keepdims) * (np.size(y) / np.size(x))
+        d[x] += unreduce(d[y], x, axis, keepdims) / reduced_count(x, axis)
     with tangent:
         d[y] = np.mean(d[x], axis=axis, keepdims=keepdims)
 

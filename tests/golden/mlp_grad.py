@@ -13,11 +13,10 @@ def mlp_loss_grad(W1, b1, W2, b2, X, Y):
     logp = z_1 - log_sum_exp_z
     Y_times_logp = Y * logp
     sum_Y_times_logp = np.sum(Y_times_logp, axis=1)
-    out_t1 = np.mean(sum_Y_times_logp)
 
     # reverse sweep
     # golden_cases.py:20  return -np.mean(np.sum(Y * logp, axis=1))
-    sum_Y_times_logp_bar = unreduce(-1.0, sum_Y_times_logp, None, False) * (np.size(out_t1) / np.size(sum_Y_times_logp))
+    sum_Y_times_logp_bar = unreduce(-1.0, sum_Y_times_logp, None, False) / reduced_count(sum_Y_times_logp, None)
     Y_times_logp_bar = unreduce(sum_Y_times_logp_bar, Y_times_logp, 1, False)
     logp_bar = unbroadcast(Y * Y_times_logp_bar, logp)
     # golden_cases.py:19  logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
