@@ -61,14 +61,14 @@ class MLP:
         return [p for layer in self.layers for p in layer.parameters()]
 
 
-# The function sct differentiates. sct takes gradients with respect to float and
-# float-array arguments (not a list of them or an object holding them), so the six
-# arrays of MLP([2, 16, 16, 1]) come in one by one: grad(loss, argnums=(0, ..., 5)).
-def loss(W1, b1, W2, b2, W3, b3, X, y):
+# The function sct differentiates, with respect to the list ``model.parameters()``
+# ([W1, b1, W2, b2, ...]): the gradient is a list of arrays in the same order.
+def loss(params, X, y):
     """Mean logistic loss of the logits ``z`` for labels ``y`` in {-1, +1}."""
-    h = np.tanh(X @ W1 + b1)
-    h = np.tanh(h @ W2 + b2)
-    z = (h @ W3 + b3)[:, 0]
+    h = X
+    for k in range(0, len(params) - 2, 2):
+        h = np.tanh(h @ params[k] + params[k + 1])
+    z = (h @ params[-2] + params[-1])[:, 0]
     # log(1 + exp(-y z)), without overflow for large |z|
     return np.mean(np.logaddexp(0.0, -y * z))
 
@@ -102,22 +102,22 @@ def main(epochs=100, batch_size=20, lr=0.2, seed=0, plot_path="mlp_train_loss.pn
     X, y = two_moons(200, noise=0.1, rng=rng)
     model = MLP([2, 16, 16, 1], rng)
     params = model.parameters()
-    dloss = sct.grad(loss, argnums=tuple(range(len(params))))
+    dloss = sct.grad(loss)
 
-    dloss(*params, X[:batch_size], y[:batch_size])  # build it once, to show it
+    dloss(params, X[:batch_size], y[:batch_size])  # build it once, to show it
     print("Generated gradient source:\n")
     print(sct.source(dloss))
 
-    losses = [float(loss(*params, X, y))]  # the loss before training, at epoch 0
+    losses = [float(loss(params, X, y))]  # the loss before training, at epoch 0
     print(f"epoch {0:4d}  loss {losses[0]:.4f}  accuracy {accuracy(model, X, y):.3f}")
     for epoch in range(1, epochs + 1):
         order = rng.permutation(len(X))
         for start in range(0, len(X), batch_size):
             batch = order[start:start + batch_size]
-            grads = dloss(*params, X[batch], y[batch])
+            grads = dloss(params, X[batch], y[batch])
             for p, g in zip(params, grads):
                 p -= lr * g  # in place: the model's own arrays
-        losses.append(float(loss(*params, X, y)))
+        losses.append(float(loss(params, X, y)))
         if epoch % every == 0:
             print(f"epoch {epoch:4d}  loss {losses[-1]:.4f}  "
                   f"accuracy {accuracy(model, X, y):.3f}")

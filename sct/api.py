@@ -162,6 +162,13 @@ def _argnums(argnums):
     return nums, True
 
 
+def _float_leaves(v) -> bool:
+    """A list or tuple (nested) of floats and float arrays: differentiable as a whole."""
+    if isinstance(v, (list, tuple)):
+        return len(v) > 0 and all(_float_leaves(x) for x in v)
+    return _kinds.of_value(v) in ("S", "A")
+
+
 def _arg_kinds(fn, args, nums):
     kinds = tuple(map(_kinds.of_value, args))
     names = _param_names(fn)
@@ -170,7 +177,7 @@ def _arg_kinds(fn, args, nums):
             raise TypeError(f"argnums={i} but '{fn.__name__}' was called with "
                             f"{len(args)} positional arguments")
         k = kinds[i]
-        if k in ("S", "A"):
+        if k in ("S", "A") or (k == "T" and _float_leaves(args[i])):
             continue
         what = names[i] if i < len(names) else f"#{i}"
         v = args[i]
@@ -181,7 +188,8 @@ def _arg_kinds(fn, args, nums):
                 f"(2.0 rather than 2) or a float array (np.asarray(x, float))")
         raise NotDifferentiable(
             f"cannot differentiate '{fn.__name__}' with respect to argument '{what}' "
-            f"of type {type(v).__name__}: sct differentiates floats and float arrays")
+            f"of type {type(v).__name__}: sct differentiates floats, float arrays, and "
+            f"lists or tuples of them")
     return kinds
 
 
@@ -234,7 +242,11 @@ def _specialize(f, args, *, flavor, nums, tuple_grads, state):
         return _over_derivative(f, flavor, nums, kinds, tuple_grads, state)
     built = derived(f, flavor, nums, kinds, tuple_grads)
     state["last"] = built
-    return built.functions[0], tuple(i for i in nums if kinds[i] == "A"), built.guards
+    guards = built.guards
+    if any(kinds[i] == "T" for i in nums):
+        # what a list holds is not in its type: check it on every call
+        guards = guards + (("a differentiated list or tuple", None, None),)
+    return built.functions[0], tuple(i for i in nums if kinds[i] == "A"), guards
 
 
 def _plain_dispatcher(f, flavor, nums, tuple_grads):
