@@ -68,10 +68,14 @@ def extremum_mask(x, y, axis=None, keepdims=False):
     return hit / np.sum(hit, axis=axis, keepdims=True)
 
 
+def _ndim(x):
+    return x.ndim if type(x) is np.ndarray else np.ndim(x)
+
+
 def matmul_adjoint_a(g, a, b):
     """The adjoint of ``a`` in ``y = a @ b`` given ``g = d[y]`` (any ranks >= 1)."""
-    nb = np.ndim(b)
-    if nb == 2 and np.ndim(a) == 2:  # the common case first: g @ b.T
+    nb = _ndim(b)
+    if nb == 2 and _ndim(a) == 2:  # the common case first: g @ b.T
         return np.matmul(g, b.T)
     if nb == 1:
         if np.ndim(a) == 1:
@@ -85,7 +89,7 @@ def matmul_adjoint_a(g, a, b):
 
 def matmul_adjoint_b(g, a, b):
     """The adjoint of ``b`` in ``y = a @ b`` given ``g = d[y]`` (any ranks >= 1)."""
-    na, nb = np.ndim(a), np.ndim(b)
+    na, nb = _ndim(a), _ndim(b)
     if na == 2:  # the common cases first: a.T @ g
         if nb == 2:
             return np.matmul(a.T, g)
@@ -110,11 +114,13 @@ def matmul_adjoint_a_sum(gs, a, bs):
     """
     if not gs:
         return 0.0
-    if np.ndim(a) == 2:
-        if all(np.ndim(g) == 1 for g in gs) and all(np.ndim(b) == 1 for b in bs):
-            return np.matmul(np.stack(gs, axis=1), np.stack(bs))
-        if all(np.ndim(g) == 2 for g in gs) and all(np.ndim(b) == 2 for b in bs):
+    if _ndim(a) == 2 and _ndim(gs[0]) == _ndim(bs[0]) and _ndim(bs[0]) in (1, 2):
+        try:  # (stacking checks that every pass has the first one's shape)
+            if _ndim(bs[0]) == 1:
+                return np.matmul(np.stack(gs, axis=1), np.stack(bs))
             return np.matmul(np.concatenate(gs, axis=1), np.concatenate(bs, axis=1).T)
+        except ValueError:
+            pass  # passes of different shapes: one product each
     total = matmul_adjoint_a(gs[0], a, bs[0])
     for g, b in zip(gs[1:], bs[1:]):
         total = total + matmul_adjoint_a(g, a, b)
