@@ -1,4 +1,4 @@
-"""The command line, ``python -m sct``: show, check, trace and bench a function in a file.
+"""The command line, ``python -m sct``: show, check, trace and bench a function.
 
 ``main(argv)`` parses ``argv`` and returns the exit code: 0 on success, 1 when sct
 refuses the function or a gradient check fails, 2 for a usage error (a missing file or
@@ -28,7 +28,7 @@ from .errors import SCTError
 from .gradcheck import GradientCheckError, check_grads
 
 BENCH_SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
-FLAVORS = {"rev": "grad", "fwd": "jvp", "vjp": "vjp", "value_and_grad": "value_and_grad"}
+FLAVORS = dict(rev="grad", fwd="jvp", vjp="vjp", value_and_grad="value_and_grad")
 
 EXAMPLES = """\
 examples:
@@ -49,7 +49,7 @@ class UsageError(Exception):
     """A problem with the command line itself: exit code 2."""
 
 
-# -- loading FILE.py:FUNC ---------------------------------------------------------------
+# -- loading FILE.py:FUNC --------------------------------------------------------------
 def load(target: str):
     """The function ``FUNC`` of ``FILE.py:FUNC``, importing the file as a module.
 
@@ -179,10 +179,11 @@ def _call_once(f, args, name):
     try:
         f(*[np.array(a) if isinstance(a, np.ndarray) else a for a in args])
     except Exception as e:
-        raise _Failed(f"calling {name} at --args raised {type(e).__name__}: {e}") from None
+        raise _Failed(f"calling {name} at --args raised {type(e).__name__}: {e}"
+                      ) from None
 
 
-# -- commands ---------------------------------------------------------------------------
+# -- commands --------------------------------------------------------------------------
 def cmd_show(ns) -> int:
     from .api import derived
     f, name, args = _target(ns, partial=True)
@@ -248,7 +249,7 @@ def cmd_bench(rest) -> int:
     return subprocess.call([sys.executable, str(BENCH_SCRIPT), *rest])
 
 
-# -- colors -----------------------------------------------------------------------------
+# -- colors ----------------------------------------------------------------------------
 def use_color(choice: str, stream) -> bool:
     """``always``, ``never``, or ``auto``: a terminal, unless NO_COLOR is set."""
     if choice in ("always", "never"):
@@ -259,7 +260,7 @@ def use_color(choice: str, stream) -> bool:
 
 
 def highlight(source: str, use_pygments: bool = True) -> str:
-    """``source`` with ANSI colors: by pygments when installed, else :func:`colorize`."""
+    """``source`` in ANSI colors: by pygments when installed, else :func:`colorize`."""
     if use_pygments:
         try:
             from pygments import highlight as _pyg
@@ -317,7 +318,7 @@ def _style(tok, prev):
     return "def" if prev in ("def", "class") else None
 
 
-# -- the parser -------------------------------------------------------------------------
+# -- the parser ------------------------------------------------------------------------
 def _command(sub, name, run, summary, examples, args_help):
     """A subcommand taking FILE.py:FUNC and --args, with examples in its help."""
     c = sub.add_parser(name, help=summary, description=summary,
@@ -338,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="sct: derivatives of Python functions by source transformation. "
                     "Show the derivative sct generates, check it against finite "
                     "differences, trace an evaluation, or run the benchmarks.")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
     point = "the point: one value per positional parameter"
 
     s = _command(sub, "show", cmd_show, "print the generated derivative's source",
@@ -370,8 +371,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--dot", action="store_true", help="print Graphviz DOT instead")
     t.add_argument("--render", metavar="PATH", help="also draw the graph to this file")
 
-    sub.add_parser("bench", help="run benchmarks/run.py of a source checkout; arguments "
-                                 "are passed through (python -m sct bench --help)",
+    sub.add_parser("bench", help="run benchmarks/run.py of a source checkout; "
+                                 "arguments are passed through (python -m sct bench "
+                                 "--help)",
                    add_help=False)
     return p
 
@@ -386,9 +388,6 @@ def main(argv=None) -> int:
         ns = parser.parse_args(argv)
     except SystemExit as e:  # --help, or a usage error argparse printed
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
-    if ns.command is None:
-        parser.print_help(sys.stderr)
-        return 2
     try:
         return ns.run(ns)
     except (UsageError, _Failed) as e:

@@ -38,11 +38,11 @@ from .errors import NotDifferentiable, SCTError
 from .transforms import hessian, hvp, jvp
 
 MODES = ("rev", "fwd")
-MODE_CALLS = {"rev": "sct.value_and_grad, sct.vjp", "fwd": "sct.jvp", "rev+fwd": "sct.jvp, sct.vjp",
-              "fwd-over-rev": "sct.hvp, sct.hessian"}
-NOISE_ULPS = 10.0  # rounding error of f, in units of macheps * |f|, a quotient may carry
+MODE_CALLS = {"rev": "sct.value_and_grad, sct.vjp", "fwd": "sct.jvp",
+              "rev+fwd": "sct.jvp, sct.vjp", "fwd-over-rev": "sct.hvp, sct.hessian"}
+NOISE_ULPS = 10.0  # rounding of f a difference quotient may carry, in macheps * |f|
 EXACT_RTOL = 1e-9  # sct against sct: the same derivative, computed two ways
-HESSIAN_MAX = 200  # sct.hessian is checked when the inputs have at most this many entries
+HESSIAN_MAX = 200  # sct.hessian is checked for inputs of at most this many entries
 _MACHEPS = float(np.finfo(float).eps)
 
 
@@ -97,7 +97,7 @@ class Entry:
 
 
 class GradCheckReport:
-    """What :func:`check_grads` measured: one :class:`Entry` per input, mode and check."""
+    """What :func:`check_grads` measured: an :class:`Entry` per input, mode, check."""
 
     def __init__(self, name: str, order: int, directions: int):
         self.name, self.order, self.directions = name, order, directions
@@ -199,8 +199,8 @@ def check_grads(f, args, modes=MODES, order: int = 1, argnums=None, eps: float =
     out = _call(f, args)
     kind = np.asarray(out).dtype.kind
     if isinstance(out, (tuple, list)) or kind != "f":
-        raise NotDifferentiable(f"check_grads: '{fname}' must return a float or a float "
-                                f"array, not {type(out).__name__}")
+        raise NotDifferentiable(f"check_grads: '{fname}' must return a float or a "
+                                f"float array, not {type(out).__name__}")
     scalar = np.ndim(out) == 0
     report = GradCheckReport(fname, order, directions)
     w = 1.0 if scalar else _direction(np.asarray(out), rng)
@@ -301,7 +301,8 @@ def parse_modes(modes) -> tuple:
     modes = tuple(modes)
     bad = [m for m in modes if m not in MODES]
     if bad or not modes:
-        raise ValueError(f"modes must be a non-empty selection of {MODES}, not {modes!r}")
+        raise ValueError(f"modes must be a non-empty selection of {MODES}, not "
+                         f"{modes!r}")
     return modes
 
 
@@ -326,7 +327,8 @@ def _select(fname, args, argnums, names) -> tuple:
         raise TypeError("argnums must be an int or a non-empty tuple of ints")
     for i in nums:
         if not 0 <= i < len(args):
-            raise TypeError(f"argnums={i} but '{fname}' was given {len(args)} arguments")
+            raise TypeError(f"argnums={i} but '{fname}' was given {len(args)} "
+                            f"arguments")
         if _kinds.of_value(args[i]) not in ("S", "A"):
             raise NotDifferentiable(
                 f"check_grads: argument '{names[i]}' (position {i}) of '{fname}' is "
@@ -350,7 +352,7 @@ def _moved(args, i, v, step) -> list:
 
 
 def _difference(f, args, i, v, h):
-    """Central difference of ``f`` along ``v`` on input ``i``, and its rounding noise."""
+    """Central difference of ``f`` along ``v`` on input ``i``, with its rounding."""
     plus = np.asarray(_call(f, _moved(args, i, v, h)), float)
     minus = np.asarray(_call(f, _moved(args, i, v, -h)), float)
     noise = NOISE_ULPS * _MACHEPS * max(_maxabs(plus), _maxabs(minus)) / h

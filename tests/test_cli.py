@@ -51,7 +51,7 @@ def test_help_of_a_command_has_examples(capsys):
     assert "--mode {rev,fwd,vjp,value_and_grad}" in out
 
 
-# --- show -------------------------------------------------------------------------------
+# --- show -----------------------------------------------------------------------------
 def test_show_prints_what_sct_source_prints(capsys):
     code, out, err = run(capsys, "show", target("demo"))
     assert code == 0 and err == ""
@@ -87,7 +87,7 @@ def test_show_builds_for_the_kinds_of_the_example_arguments(capsys):
     assert "unbroadcast" in array and "unbroadcast" not in scalar
     _, out, _ = run(capsys, "show", target("loop"), "--args", "0.5", "3")
     assert out.startswith("def loop_grad(x, n):") and "n_bar" not in out
-    code, _, _ = run(capsys, "show", target("demo"), "--args", "-1.5")  # partial, negative
+    code, _, _ = run(capsys, "show", target("demo"), "--args", "-1.5")  # x1 only
     assert code == 0
 
 
@@ -122,12 +122,13 @@ def test_the_highlighter_without_pygments(capsys):
     assert cli.colorize("def f(:\n    (") .startswith(s["keyword"])  # broken: no error
 
 
-# --- check ------------------------------------------------------------------------------
+# --- check ----------------------------------------------------------------------------
 def test_check_prints_the_report(capsys):
     code, out, err = run(capsys, "check", target("demo"), "--args", "2.0", "5.0")
     assert code == 0 and err == ""
     assert out == str(sct.check_grads(cli_functions.demo, (2.0, 5.0))) + "\n"
-    assert out.startswith("check_grads(demo), order 1, 2 direction(s) per input: passed")
+    assert out.startswith("check_grads(demo), order 1, 2 direction(s) per input: "
+                          "passed")
     code, out, _ = run(capsys, "check", target("total"), "--args", "[0.3, -0.2]", "0.7",
                        "--order", "2", "--modes", "rev")
     assert code == 0
@@ -186,11 +187,12 @@ def test_check_fails_on_a_wrong_rule(capsys, user_dir):
 
 
 def test_the_files_folder_is_importable_for_show(capsys, user_dir):
-    code, out, _ = run(capsys, "show", f"{user_dir / 'model.py'}:model", "--mode", "fwd")
+    code, out, _ = run(capsys, "show", f"{user_dir / 'model.py'}:model", "--mode",
+                       "fwd")
     assert code == 0 and out.startswith("def model_jvp(x, w, x_dot, w_dot):")
 
 
-# --- errors -----------------------------------------------------------------------------
+# --- errors ---------------------------------------------------------------------------
 @pytest.mark.parametrize("argv, message", [
     (["show", "no/such/file.py:f"], "no such file: no/such/file.py"),
     (["show", FUNCS], "expected FILE.py:FUNC"),
@@ -263,7 +265,7 @@ def test_parse_value():
     assert np.isnan(cli.parse_value("nan")) and cli.parse_value("(-1e-3)") == -0.001
 
 
-# --- trace ------------------------------------------------------------------------------
+# --- trace ----------------------------------------------------------------------------
 class FakeTrace:
     def __init__(self, f, *args):
         self.what = f"{f.__name__}{args}"
@@ -310,9 +312,10 @@ def test_trace_command_with_sct_trace(capsys):
     assert code == 0 and out == sct.trace(f, 2.0, 5.0).to_dot() + "\n"
 
 
-# --- bench ------------------------------------------------------------------------------
+# --- bench ----------------------------------------------------------------------------
 def test_bench_runs_the_checkouts_script(capfd, monkeypatch, tmp_path):
-    assert cli.BENCH_SCRIPT == ROOT / "benchmarks" / "run.py" and cli.BENCH_SCRIPT.is_file()
+    assert cli.BENCH_SCRIPT == ROOT / "benchmarks" / "run.py"
+    assert cli.BENCH_SCRIPT.is_file()
     script = tmp_path / "run.py"
     script.write_text("import sys\nprint('run', sys.argv[1:])\nsys.exit(3)\n")
     monkeypatch.setattr(cli, "BENCH_SCRIPT", script)

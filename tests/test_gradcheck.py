@@ -158,8 +158,8 @@ def test_a_wrong_adjoint_is_caught_in_reverse_mode(wrong_rules):
     with pytest.raises(sct.GradientCheckError) as err:
         sct.check_grads(m_adjoint, (X, W), modes=("rev",))
     msg = str(err.value)
-    assert "argument 'x' (position 0), mode rev (sct.value_and_grad, sct.vjp), check finite " \
-           "differences: max abs error" in msg
+    assert ("argument 'x' (position 0), mode rev (sct.value_and_grad, sct.vjp), check "
+            "finite differences: max abs error") in msg
     assert "max rel error" in msg and "argument 'w'" not in msg
     assert _failed(err) == {(0, "rev", "finite differences")}
     bad = err.value.report.failures()[0]
@@ -167,7 +167,8 @@ def test_a_wrong_adjoint_is_caught_in_reverse_mode(wrong_rules):
     assert sct.check_grads(m_adjoint, (X, W), modes=("fwd",)).passed
     with pytest.raises(sct.GradientCheckError) as err:
         sct.check_grads(m_adjoint, (X, W))
-    assert _failed(err) == {(0, "rev", "finite differences"), (0, "rev+fwd", "dot product")}
+    assert _failed(err) == {(0, "rev", "finite differences"),
+                            (0, "rev+fwd", "dot product")}
 
 
 def test_a_wrong_tangent_is_caught_in_forward_mode(wrong_rules):
@@ -179,11 +180,13 @@ def test_a_wrong_tangent_is_caught_in_forward_mode(wrong_rules):
     assert sct.check_grads(m_tangent, (X, W), modes="rev").passed
     with pytest.raises(sct.GradientCheckError) as err:
         sct.check_grads(m_tangent, (X, W))
-    assert _failed(err) == {(0, "fwd", "finite differences"), (0, "rev+fwd", "dot product")}
+    assert _failed(err) == {(0, "fwd", "finite differences"),
+                            (0, "rev+fwd", "dot product")}
 
 
 @pytest.mark.parametrize("fn, args", [(m_both, (X, W)), (m_both_vector, (X, W)),
-                                      (m_both, (0.8, 1.5))], ids=["sum", "vector", "float"])
+                                      (m_both, (0.8, 1.5))],
+                         ids=["sum", "vector", "float"])
 def test_a_rule_wrong_in_both_modes_is_caught_in_each(wrong_rules, fn, args):
     for mode in ("rev", "fwd"):
         with pytest.raises(sct.GradientCheckError, match=f"mode {mode} ") as err:
@@ -213,13 +216,13 @@ def test_a_wrong_second_derivative_is_caught_at_order_2(wrong_rules):
     assert sct.check_grads(m_second, args).passed
     with pytest.raises(sct.GradientCheckError) as err:
         sct.check_grads(m_second, args, order=2)
-    assert "argument 'x' (position 0), mode fwd-over-rev (sct.hvp, sct.hessian), check " \
-           "finite differences of sct.grad" in str(err.value)
+    assert ("argument 'x' (position 0), mode fwd-over-rev (sct.hvp, sct.hessian), "
+            "check finite differences of sct.grad") in str(err.value)
     # sct.hessian and sct.hvp share the wrong rule: they agree with each other
     assert _failed(err) == {(0, "fwd-over-rev", "finite differences of sct.grad")}
 
 
-# --- inputs, outputs, the report --------------------------------------------------------
+# --- inputs, outputs, the report ------------------------------------------------------
 def with_count(x, n, w):
     for i in range(n):
         x = np.tanh(x * w)
@@ -253,7 +256,8 @@ def test_non_scalar_outputs_use_a_random_cotangent():
 def test_the_report_reads_as_a_table():
     report = sct.check_grads(with_count, (X, 3, 0.8), modes=("rev",), directions=3)
     lines = str(report).splitlines()
-    assert lines[0] == "check_grads(with_count), order 1, 3 direction(s) per input: passed"
+    assert lines[0] == ("check_grads(with_count), order 1, 3 direction(s) per input: "
+                        "passed")
     assert lines[1].split() == ["argument", "mode", "check", "max", "abs", "err", "max",
                                 "rel", "err", "allowed"]
     assert [ln.split()[:4] for ln in lines[2:]] == [
