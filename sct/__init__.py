@@ -11,6 +11,7 @@ from .transforms import hessian, hvp, jacfwd, jacrev, jvp
 from .errors import (NoDerivative, NotDifferentiable, SCTError, SourceUnavailable,
                      UnsupportedSyntax)
 from .rules import adjoint, d, rule, tangent
+from .trace import trace
 from .gradcheck import GradientCheckError, check_grads
 
 __version__ = "0.1.0"
@@ -18,6 +19,6 @@ __version__ = "0.1.0"
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "hvp", "source", "records", "stop_gradient", "rule", "d", "adjoint",
     "tangent", "SCTError", "UnsupportedSyntax", "NoDerivative", "SourceUnavailable",
-    "NotDifferentiable",
+    "NotDifferentiable", "trace",
     "check_grads", "GradientCheckError",
 ]
