@@ -29,7 +29,7 @@ from . import walk
 from . import blocks, items, record, template
 from .record import Record, RecordItem, Restore, _pop, _push
 from . import kinds as kinds_
-from .errors import NoDerivative
+from .errors import NoDerivative, UnsupportedSyntax
 from .normalize import assign, load, store
 from .rules import lookup
 from .runtime import add_adjoint, unbroadcast, zeros_like
@@ -253,6 +253,15 @@ class _Reverse(items.ItemsReverse):
             return
         if not any(self.is_active(n) for n in walk.nodes(value)):
             return  # only inactive operands: no derivative flows here
+        if isinstance(value, gast.BinOp) and any(
+                isinstance(o, gast.Name) and self.kinds.get(o.id) == "T"
+                for o in (value.left, value.right)):
+            q = self.ctx.quoted
+            raise UnsupportedSyntax([(q.filename, q.line(s),
+                                      f"'{q.text(s)}': '+' or '*' on a list or tuple "
+                                      f"(concatenation, repetition) is not supported in "
+                                      f"differentiated code (in function '{q.name}'); "
+                                      f"build the list with append or a comprehension")])
         args, kws = _call_args(value)
         fn = self.resolved.get(value)
         r = lookup(fn) if fn is not None else None

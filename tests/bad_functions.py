@@ -132,3 +132,15 @@ def bad_helper_two(x):
 
 def calls_two_bad_helpers(x):
     return bad_helper_one(x) * bad_helper_two(x)
+
+
+def repeats_a_tuple(x):
+    t = (x, 2.0 * x)
+    u = t * 2  # <- tuple repetition
+    return u[3] * u[0]
+
+
+def concatenates_lists(x):
+    items = [x]
+    more = items + [2.0 * x]  # <- list concatenation
+    return more[0] * more[1]
