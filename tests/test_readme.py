@@ -48,3 +48,10 @@ def test_readme_benchmark_figures_exist():
     text = readme()
     for path in re.findall(r"benchmarks/results/[\w.-]+", text):
         assert os.path.exists(os.path.join(ROOT, path)), path
+
+
+def test_readme_shows_the_demo_adjoint_trace():
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "trace_demo.py")],
+                         capture_output=True, text=True, check=True).stdout
+    shown = re.findall(r"```\n(Reverse adjoint trace.*?)```", readme(), re.S)[0]
+    assert shown.strip() in out
