@@ -24,21 +24,7 @@ _Store = gast.Store
 
 def name_nodes(node) -> list:
     """Every ``Name`` node under ``node`` (itself included)."""
-    out = []
-    stack = [node]
-    pop, push, extend = stack.pop, stack.append, stack.extend
-    while stack:
-        n = pop()
-        if type(n) is _Name:
-            out.append(n)
-            continue
-        for field in n._fields:
-            v = getattr(n, field, None)
-            if type(v) is list:
-                extend([x for x in v if isinstance(x, _AST)])
-            elif isinstance(v, _AST):
-                push(v)
-    return out
+    return _gather(node, True)
 
 
 def loads(node) -> list:
@@ -85,19 +71,28 @@ def clone(node):
 
 def nodes(node) -> list:
     """Every node under ``node``, breadth first: ``gast.walk`` as a list, faster."""
-    out = [node]
-    extend, push = out.extend, out.append
+    return _gather(node, False)
+
+
+def _gather(node, names_only):
+    """All nodes breadth first, or only the names (not descending into them)."""
+    todo = [node]
+    names = []
+    extend, push = todo.extend, todo.append
     i = 0
-    while i < len(out):
-        n = out[i]
+    while i < len(todo):
+        n = todo[i]
         i += 1
+        if names_only and type(n) is _Name:
+            names.append(n)
+            continue
         for field in n._fields:
             v = getattr(n, field, None)
             if type(v) is list:
                 extend([x for x in v if isinstance(x, _AST)])
             elif isinstance(v, _AST):
                 push(v)
-    return out
+    return names if names_only else todo
 
 
 def reads_writes(node) -> tuple:

@@ -18,26 +18,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import build_time, forward, run, workloads  # noqa: E402
+from fd import central_gradient  # noqa: E402
 
 EPS = 1e-6
 
 
-def central_gradient(fn, args, argnums):
-    """Every entry of the gradient by central differences (tiny inputs only)."""
-    grads = []
-    for i in argnums:
-        x = np.asarray(args[i], dtype=float)
-        g = np.empty(x.shape)
-        for j in np.ndindex(x.shape):
-            plus, minus = list(args), list(args)
-            xp, xm = x.copy(), x.copy()
-            xp[j] += EPS
-            xm[j] -= EPS
-            plus[i] = xp if x.ndim else float(xp)
-            minus[i] = xm if x.ndim else float(xm)
-            g[j] = (fn(*plus) - fn(*minus)) / (2 * EPS)
-        grads.append(g)
-    return grads
 
 
 @pytest.mark.parametrize("inst", workloads.tiny_instances(), ids=lambda i: i.label)

@@ -8,14 +8,9 @@ import pytest
 
 import bad_functions as bad
 import sct
+from fd import line_of
 
 
-def line_of(fn, marker):
-    lines, start = inspect.getsourcelines(fn)
-    for i, text in enumerate(lines):
-        if f"# <- {marker}" in text:
-            return start + i
-    raise AssertionError(f"marker {marker!r} not found")
 
 
 FILE = os.path.basename(bad.__file__)

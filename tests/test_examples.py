@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import sct
+from fd import central_gradient
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -47,22 +48,6 @@ def ode():
     return load("ode")
 
 
-def central_gradient(fn, args, argnums):
-    """Every entry of the gradient by central differences."""
-    grads = []
-    for i in argnums:
-        x = np.asarray(args[i], dtype=float)
-        g = np.empty(x.shape)
-        for j in np.ndindex(x.shape):
-            plus, minus = list(args), list(args)
-            xp, xm = x.copy(), x.copy()
-            xp[j] += EPS
-            xm[j] -= EPS
-            plus[i] = xp if x.ndim else float(xp)
-            minus[i] = xm if x.ndim else float(xm)
-            g[j] = (fn(*plus) - fn(*minus)) / (2 * EPS)
-        grads.append(g)
-    return grads
 
 
 def assert_gradients_close(got, expected):

@@ -18,18 +18,13 @@ import numpy as np
 import pytest
 
 import sct
+from fd import line_of
 from sct.trace import GraphvizNotFound, Row, TraceError
 
 ROOT = Path(__file__).resolve().parent.parent
 FILE = os.path.basename(__file__)
 
 
-def line_of(fn, marker):
-    lines, start = inspect.getsourcelines(fn)
-    for i, text in enumerate(lines):
-        if f"# <- {marker}" in text:
-            return start + i
-    raise AssertionError(f"marker {marker!r} not found")
 
 
 # -- functions to trace ----------------------------------------------------------------
