@@ -14,6 +14,10 @@ from sct import d
 # The gradient sct generates for these writes into arrays in place, and forward mode
 # over it (sct.hvp, sct.hessian) refuses such writes with an UnsupportedSyntax error
 # that points into the generated code. Strict: remove an entry when the bug is fixed.
+# Forward mode over these gradients refuses sct's own in-place writes (a clear error).
+# Skipping that alias check was tried: update_argument and comprehension then pass,
+# but fill_array and matrix_updates give wrong second derivatives, so the check stays
+# until forward mode mirrors slice views of arrays written in place.
 SECOND_ORDER_BUGS = {
     "fill_array": "forward mode over the gradient refuses its in-place writes to 'out'",
     "update_argument": "forward mode over the gradient refuses its writes to 'v'",
