@@ -86,16 +86,22 @@ def _jac(f, argnums, column):
     return jac
 
 
-def _fwd_column(f, args, i):
-    x = args[i]
-    shape = np.shape(x)
-    cols = []
-    out0 = None
+def _unit_tangents(args, i):
+    """The tangents of one forward pass per entry of ``args[i]`` (a unit vector)."""
+    shape = np.shape(args[i])
     for k in range(max(1, int(np.prod(shape)))):
         e = np.zeros(shape)
         e.flat[k] = 1.0
         tangents = [None] * len(args)
         tangents[i] = e if shape else 1.0
+        yield tangents
+
+
+def _fwd_column(f, args, i):
+    shape = np.shape(args[i])
+    cols = []
+    out0 = None
+    for tangents in _unit_tangents(args, i):
         out0, col = jvp(f, args, tangents)
         cols.append(np.asarray(col, dtype=float))
     return np.stack(cols, axis=-1).reshape(np.shape(out0) + shape)
@@ -151,14 +157,9 @@ def hessian(f, argnums=0):
 
 
 def _fwd_column_tuple(f, args, i):
-    x = args[i]
-    shape = np.shape(x)
+    shape = np.shape(args[i])
     blocks = None
-    for k in range(max(1, int(np.prod(shape)))):
-        e = np.zeros(shape)
-        e.flat[k] = 1.0
-        tangents = [None] * len(args)
-        tangents[i] = e if shape else 1.0
+    for tangents in _unit_tangents(args, i):
         _, cols = jvp(f, args, tangents)
         if blocks is None:
             blocks = [[] for _ in cols]

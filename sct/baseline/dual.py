@@ -20,6 +20,7 @@ import functools
 
 import numpy as np
 
+from ..api import _argnums
 from ..errors import NotDifferentiable
 from ..runtime import zeros_like
 from .elementary import (Active, as_float, from_object_array, install_operators,
@@ -149,13 +150,6 @@ def jvp(f, primals, tangents):
     return _split(f(*args))
 
 
-def _argnums(argnums):
-    if isinstance(argnums, int):
-        return (argnums,), False
-    nums = tuple(argnums)
-    if not nums or not all(isinstance(i, int) for i in nums):
-        raise TypeError("argnums must be an int or a non-empty tuple of ints")
-    return nums, True
 
 
 def derivative(f, argnum: int = 0):

@@ -26,6 +26,7 @@ import operator
 
 import numpy as np
 
+from ..api import _argnums
 from .. import kinds as _kinds
 from ..errors import NotDifferentiable
 from .elementary import (Active, as_float, from_object_array, install_operators,
@@ -307,13 +308,6 @@ def zero_grad(*vars: Var) -> None:
 
 
 # -- function transforms ---------------------------------------------------------------------
-def _argnums(argnums):
-    if isinstance(argnums, int):
-        return (argnums,), False
-    nums = tuple(argnums)
-    if not nums or not all(isinstance(i, int) for i in nums):
-        raise TypeError("argnums must be an int or a non-empty tuple of ints")
-    return nums, True
 
 
 def _gradient(leaf: Var, x):
