@@ -19,7 +19,6 @@ installed, draws it)::
 import numpy as np
 
 import sct
-from sct import pipeline
 
 
 def f(x1, x2):
@@ -30,16 +29,15 @@ def main():
     t = sct.trace(f, 2.0, 5.0)
     print(t)
 
-    value, jvp = sct.jvp(f, (2.0, 5.0), (1.0, 0.0))
+    f_jvp = sct.jvp(f)  # the forward-mode derivative as a function of (primals, tangents)
+    value, jvp = f_jvp((2.0, 5.0), (1.0, 0.0))
     df = sct.grad(f, argnums=(0, 1))
     g1, g2 = df(2.0, 5.0)
     print(f"\nsct.jvp along (1, 0): {float(jvp)!r}    sct.grad: ({float(g1)!r}, "
           f"{float(g2)!r})")
 
-    # sct.jvp returns numbers; the code behind it comes from the pipeline itself
-    forward = pipeline.build(f, "jvp", (0, 1), ("S", "S")).sources[0]
-    print("\nForward mode, as sct generates it:\n")
-    print(forward.rstrip())
+    print("\nForward mode (sct.source(sct.jvp(f))):\n")
+    print(sct.source(f_jvp).rstrip())
     print("\nReverse mode (sct.source(sct.grad(f, argnums=(0, 1)))):\n")
     print(sct.source(df).rstrip())
     out, back = sct.vjp(f, 2.0, 5.0)

@@ -237,6 +237,11 @@ _dispatchers: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 def _specialize(f, args, *, flavor, nums, tuple_grads, state):
     """(entry function, positions of array arguments, guards) for these arguments."""
+    if "jvp_of" in getattr(f, "__sct__", ()):
+        raise NotDifferentiable(
+            f"{f.__name__} (made by sct.jvp) takes tuples of primals and tangents and "
+            f"cannot be differentiated again; for second derivatives use sct.hessian, "
+            f"sct.hvp or sct.jacfwd(sct.grad(f))")
     kinds = _arg_kinds(f, args, nums)
     if hasattr(f, "__sct__"):
         return _over_derivative(f, flavor, nums, kinds, tuple_grads, state)
@@ -379,6 +384,9 @@ def source(g) -> str:
     if "built" in info:
         return "\n".join(info["built"].sources)
     built = info["state"]["last"]
+    if built is None and "jvp_of" in info:
+        raise SCTError(f"{g.__name__} has not been called yet: sct builds forward "
+                       f"mode for the kinds of the primals, so call it once first")
     if built is None:
         f = info["fn"]
         n = len(_param_names(f))

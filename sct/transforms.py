@@ -27,11 +27,13 @@ def _as_tangent(t, p, i):
     return np.asarray(t, dtype=float) if isinstance(p, np.ndarray) else float(t)
 
 
-def jvp(f, primals, tangents):
+def jvp(f, primals=None, tangents=None):
     """Evaluate ``f(*primals)`` and its directional derivative along ``tangents``.
 
     Returns:
-        ``(out, tangent_out)``, computed together by one forward-mode pass.
+        ``(out, tangent_out)``, computed together by one forward-mode pass. Given
+        ``f`` alone, ``jvp`` returns that computation as a function of
+        ``(primals, tangents)``, whose generated code :func:`sct.source` prints.
 
     Example:
         >>> import numpy as np, sct
@@ -40,7 +42,34 @@ def jvp(f, primals, tangents):
         >>> out, tangent = sct.jvp(f, (2.0, 0.0), (1.0, 1.0))
         >>> float(out), float(tangent)
         (0.0, 2.0)
+        >>> f_jvp = sct.jvp(f)
+        >>> _ = f_jvp((2.0, 0.0), (1.0, 1.0))
+        >>> print(sct.source(f_jvp))
+        def f_jvp(x, y, x_dot, y_dot):
+            sin_y = np.sin(y)
+            sin_y_dot = y_dot * np.cos(y)
+            out = x * sin_y
+            out_dot = x_dot * sin_y + x * sin_y_dot
+            return out, out_dot
+        <BLANKLINE>
     """
+    if primals is None and tangents is None:
+        return _jvp_function(f)
+    return _jvp(f, primals, tangents, None)
+
+
+def _jvp_function(f):
+    state = {"last": None}
+
+    def f_jvp(primals, tangents):
+        return _jvp(f, primals, tangents, state)
+
+    f_jvp.__name__ = f"{getattr(f, '__name__', 'f')}_jvp"
+    f_jvp.__sct__ = {"jvp_of": f, "state": state}
+    return f_jvp
+
+
+def _jvp(f, primals, tangents, state):
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise TypeError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
@@ -58,6 +87,8 @@ def jvp(f, primals, tangents):
                                     f"its tangent must be None")
     fn = concrete(f, kinds)
     built = derived(fn, "jvp", nums, kinds)
+    if state is not None:
+        state["last"] = built
     dots = [_as_tangent(tangents[i], primals[i], i) for i in nums]
     return built.functions[0](*primals, *dots)
 

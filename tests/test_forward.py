@@ -110,3 +110,19 @@ def test_a_tangent_from_some_operands_covers_the_whole_result():
     assert t == pytest.approx(-3.0 + 0.0)
     _, t2 = sct.jvp(f, (x, 2.5), (None, 1.0))
     assert t2 == pytest.approx(-3.0 + 2.0)
+
+
+def test_jvp_of_f_alone_is_a_function_whose_source_sct_shows():
+    f_jvp = sct.jvp(scalar_loop)
+    with pytest.raises(sct.SCTError, match="has not been called yet"):
+        sct.source(f_jvp)
+    args = (0.3, 1.7, 5)
+    out, dot = f_jvp(args, (1.0, 0.0, None))
+    assert (out, dot) == sct.jvp(scalar_loop, args, (1.0, 0.0, None))
+    assert dot == pytest.approx(float(directional(scalar_loop, args, (0,), (1.0,))), rel=1e-6)
+    src = sct.source(f_jvp)
+    assert src.startswith("def scalar_loop_jvp(")
+    assert "tape" not in src  # forward mode keeps no tape: tangents sit next to values
+    assert "_dot" in src
+    with pytest.raises(sct.SCTError, match="cannot be differentiated again; for second"):
+        sct.grad(f_jvp)(args, (1.0, 0.0, None))
