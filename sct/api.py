@@ -18,7 +18,7 @@ import weakref
 import numpy as np
 
 from . import kinds as _kinds
-from . import pipeline
+from . import pipeline, shapes
 from .dispatch import Dispatcher
 from .errors import NotDifferentiable, SCTError
 from .rules import core as _rules_core
@@ -42,14 +42,22 @@ def _guards_hold(guards) -> bool:
     return True
 
 
-def derived(fn, flavor, argnums, arg_kinds, tuple_grads=False) -> pipeline.Built:
-    """The cached derivative ``flavor`` of ``fn`` (built on first use)."""
+def derived(fn, flavor, argnums, arg_kinds, tuple_grads=False,
+            arg_shapes=None) -> pipeline.Built:
+    """The cached derivative ``flavor`` of ``fn`` (built on first use).
+
+    ``arg_shapes``: the shape pattern the derivative is specialized for (shapes.py),
+    or ``None`` for one that serves every shape.
+    """
     key = (flavor, tuple(argnums), tuple(arg_kinds), tuple_grads,
            _rules_core.generation[0])
+    if arg_shapes is not None:
+        key += (arg_shapes,)
     try:
         per_fn = _cache.get(fn)
     except TypeError:  # not weakly referenceable: not a Python function either
-        return pipeline.build(fn, flavor, tuple(argnums), tuple(arg_kinds), tuple_grads)
+        return pipeline.build(fn, flavor, tuple(argnums), tuple(arg_kinds), tuple_grads,
+                              arg_shapes)
     built = per_fn.get(key) if per_fn is not None else None
     if built is not None and _guards_hold(built.guards):
         return built
@@ -67,7 +75,7 @@ def derived(fn, flavor, argnums, arg_kinds, tuple_grads=False) -> pipeline.Built
         stack.append((fn, key))
         try:
             built = pipeline.build(fn, flavor, tuple(argnums), tuple(arg_kinds),
-                                   tuple_grads)
+                                   tuple_grads, arg_shapes)
         finally:
             stack.pop()
         per_fn[key] = built
@@ -120,7 +128,7 @@ def _over_derivative(g, flavor, nums, kinds, tuple_grads, state):
         gs = tuple(grads) if tuple_grads else grads[0]
         return (out, gs) if flavor == "value_and_grad" else gs
 
-    return entry, (), ()
+    return entry, (), (), False
 
 
 def _check_scalar(out, g):
@@ -235,8 +243,29 @@ def _make_dispatcher(f, flavor, argnums, transform_name):
 _dispatchers: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
+MAX_PATTERNS = 8  # shape patterns built per function and kinds; then one for all shapes
+
+
+def _shape_pattern(f, flavor, nums, kinds, tuple_grads, args):
+    """The shape pattern to specialize for, or ``None`` (no arrays, or too many)."""
+    if not any(type(a) is np.ndarray for a in args):
+        return None
+    pat = shapes.pattern([a.shape if type(a) is np.ndarray else (
+        () if k in ("S", "I") else None) for a, k in zip(args, kinds)])
+    try:
+        per_fn = _cache.get(f) or {}
+    except TypeError:  # not weakly referenceable: nothing is cached for it
+        per_fn = {}
+    head = (flavor, tuple(nums), tuple(kinds), tuple_grads, _rules_core.generation[0])
+    seen = [k for k in list(per_fn) if k[:5] == head and len(k) == 6]
+    if len(seen) >= MAX_PATTERNS and head + (pat,) not in per_fn:
+        return None
+    return pat
+
+
 def _specialize(f, args, *, flavor, nums, tuple_grads, state):
-    """(entry function, positions of array arguments, guards) for these arguments."""
+    """(entry, positions of array arguments, guards, whether the entry is for these
+    arguments' shapes only) for these arguments."""
     if "jvp_of" in getattr(f, "__sct__", ()):
         raise NotDifferentiable(
             f"{f.__name__} (made by sct.jvp) takes tuples of primals and tangents and "
@@ -245,13 +274,15 @@ def _specialize(f, args, *, flavor, nums, tuple_grads, state):
     kinds = _arg_kinds(f, args, nums)
     if hasattr(f, "__sct__"):
         return _over_derivative(f, flavor, nums, kinds, tuple_grads, state)
-    built = derived(f, flavor, nums, kinds, tuple_grads)
+    pat = _shape_pattern(f, flavor, nums, kinds, tuple_grads, args)
+    built = derived(f, flavor, nums, kinds, tuple_grads, pat)
     state["last"] = built
     guards = built.guards
     if any(kinds[i] == "T" for i in nums):
         # what a list holds is not in its type: check it on every call
         guards = guards + (("a differentiated list or tuple", None, None),)
-    return built.functions[0], tuple(i for i in nums if kinds[i] == "A"), guards
+    return (built.functions[0], tuple(i for i in nums if kinds[i] == "A"), guards,
+            pat is not None)
 
 
 def _plain_dispatcher(f, flavor, nums, tuple_grads):

@@ -23,6 +23,8 @@ import threading
 import types
 import weakref
 
+import numpy as np
+
 MAX_FAST = 4  # specializations tested inline; more go through a dictionary
 
 
@@ -41,7 +43,7 @@ class Dispatcher:
         self.state = state
         self.lock = threading.Lock()
         self.table: dict = {}
-        self.fast: list = []  # (types, array positions, entry)
+        self.fast: list = []  # (types, array positions, shapes or None, entry)
         self.live = weakref.WeakSet()  # the functions handed out and still alive
         self.sig = inspect.signature(f)
         params = list(self.sig.parameters.values())
@@ -76,18 +78,20 @@ class Dispatcher:
 
     # -- the slow path -------------------------------------------------------------------
     def slow(self, *args, **kwargs):
-        key = tuple(map(type, args))
-        hit = self.table.get(key)
+        types_ = tuple(map(type, args))
+        shapes = tuple(a.shape for a in args if type(a) is np.ndarray)
+        hit = self.table.get((types_, shapes)) or self.table.get((types_, None))
         if hit is not None and all(args[i].dtype.kind == "f" for i in hit[1]):
             return hit[0](*args, **kwargs)
         f = self.f_ref()  # alive: the function that called us holds it
-        entry, arrays, guards = self.specialize(f, args)
+        entry, arrays, guards, shaped = self.specialize(f, args)
         if not guards:  # guarded builds are looked up on each call instead
+            key = shapes if shaped else None
             with self.lock:
-                self.table[key] = (entry, arrays)
+                self.table[(types_, key)] = (entry, arrays)
                 if self.simple and len(self.fast) < MAX_FAST and not any(
-                        k == key for k, _, _ in self.fast):
-                    self.fast.append((key, arrays, entry))
+                        t == types_ and s == key for t, _, s, _ in self.fast):
+                    self.fast.append((types_, arrays, key, entry))
                     self._recompile()
         return entry(*args, **kwargs)
 
@@ -98,12 +102,17 @@ class Dispatcher:
         call = ", ".join(x for x in (params, call_kw) if x)
         extra = ["_sct_slow=None"]
         lines = []
-        for n, (types_, arrays, _) in enumerate(self.fast):
+        for n, (types_, arrays, shapes, _) in enumerate(self.fast):
             tests = []
             for i, p in enumerate(self.pos):
                 extra.append(f"_sct_t{n}_{i}=None")
                 tests.append(f"type({p}) is _sct_t{n}_{i}")
             tests += [f"{self.pos[i]}.dtype.kind == 'f'" for i in arrays]
+            if shapes is not None:  # built for these shapes (see shapes.py)
+                at = [p for p, t in zip(self.pos, types_) if t is np.ndarray]
+                for k, p in enumerate(at):
+                    extra.append(f"_sct_s{n}_{k}=None")
+                    tests.append(f"{p}.shape == _sct_s{n}_{k}")
             extra.append(f"_sct_e{n}=None")
             cond = " and ".join(tests) or "True"
             lines.append(f"    if {cond}:\n        return _sct_e{n}({call})\n")
@@ -114,9 +123,11 @@ class Dispatcher:
     def _kwdefaults(self):
         kw = dict(self.user_kwdefaults)
         kw["_sct_slow"] = self.slow
-        for n, (types_, _, entry) in enumerate(self.fast):
+        for n, (types_, _, shapes, entry) in enumerate(self.fast):
             for i, t in enumerate(types_):
                 kw[f"_sct_t{n}_{i}"] = t
+            for k, shape in enumerate(shapes or ()):
+                kw[f"_sct_s{n}_{k}"] = shape
             kw[f"_sct_e{n}"] = entry
         return kw
 

@@ -17,7 +17,7 @@ import numbers
 
 import gast
 
-from . import walk
+from . import shapes, walk
 import numpy as np
 
 from .rules import lookup
@@ -151,15 +151,16 @@ def run(tree, arg_kinds: dict, resolved, call_kinds=None) -> dict:
     return env
 
 
-def shape_classes(tree, resolved) -> dict:
+def shape_classes(tree, resolved, known=None) -> dict:
     """``{name: class}``: names in one class always hold values of one shape.
 
     Elementwise operations keep the shape of their array operand (``tanh(x)``,
     ``x * 2.0``, ``h * h``); anything else starts a class of its own. Two operands of
     one class never broadcast against each other, so no adjoint needs unbroadcasting
-    there. ``"()"`` is the class of scalars.
+    there. ``"()"`` is the class of scalars. ``known`` gives names whose symbolic
+    shape is decided (shapes.py): their class is that shape, a tuple.
     """
-    cls: dict = {}
+    cls: dict = {n: (shape if shape else "()") for n, shape in (known or {}).items()}
     assigns = [n for n in walk.nodes(tree) if isinstance(n, gast.Assign)
                and isinstance(n.targets[0], gast.Name)]
     count: dict = {}
@@ -199,8 +200,8 @@ def shape_classes(tree, resolved) -> dict:
         changed = False
         for a in assigns:
             t = a.targets[0].id
-            if count[t] != 1:
-                continue  # reassigned: a class of its own
+            if count[t] != 1 or isinstance(cls.get(t), tuple):
+                continue  # reassigned: a class of its own; or its shape is known
             c = value_class(a.value, t)
             if c is not None and cls.get(t, t) != c and c != t:
                 cls[t] = c
@@ -223,8 +224,12 @@ def common_class(atoms, classes):
     if None in found:
         return None
     found.discard("()")
+    if found and all(isinstance(c, tuple) for c in found):  # decided shapes
+        shape = shapes.broadcast(list(found))
+        return None if shape is None else (shape or "()")
     # a keepdims reduction of x broadcasts back onto x's shape
-    found = {c for c in found if not (c.startswith("kd:") and c[3:] in found)}
+    found = {c for c in found if not (isinstance(c, str) and c.startswith("kd:") and
+                                      c[3:] in found)}
     if not found:
         return "()"
     return found.pop() if len(found) == 1 else None

@@ -5,6 +5,7 @@
     normalize  three-address form, versions of names           (normalize.py, versions.py)
     resolve    operations and calls -> objects                 (resolve.py)
     kinds      scalar / array / container per name             (kinds.py)
+    shapes     symbolic shapes from the arguments' shape pattern (shapes.py)
     activity   names that carry derivatives                    (activity.py)
     calls      derivatives of called user functions            (calls.py)
     reverse    forward sweep + reversed accumulation           (reverse.py)
@@ -25,7 +26,7 @@ import gast
 
 from . import walk
 from . import (activity, assemble, calls, check, emit, forward, kinds, normalize, quote,
-               resolve)
+               resolve, shapes)
 from . import reverse
 from .names import Namer
 from .rules import lookup
@@ -99,13 +100,15 @@ def arg_names(tree) -> list:
     return [n.id for n in a.posonlyargs + a.args + a.kwonlyargs]
 
 
-def build(fn, flavor, argnums, arg_kinds, tuple_grads=False) -> Built:
+def build(fn, flavor, argnums, arg_kinds, tuple_grads=False, arg_shapes=None) -> Built:
     """Build the derivative ``flavor`` of ``fn``.
 
     Args:
         flavor: "grad", "value_and_grad", "vjp" (fused, seed parameter) or "split".
         argnums: positions of the arguments to differentiate.
         arg_kinds: the kind of every positional argument (see kinds.py).
+        arg_shapes: the shape pattern of the positional arguments (see shapes.py),
+            or ``None`` for a derivative that serves every shape.
     """
     ctx, tree, resolved = front(fn)
     ctx.tuple_grads = tuple_grads
@@ -113,7 +116,11 @@ def build(fn, flavor, argnums, arg_kinds, tuple_grads=False) -> Built:
     active_args = [names[i] for i in argnums]
     arg_kinds = tuple(arg_kinds) + ("O",) * (len(names) - len(arg_kinds))
     env = kinds.run(tree, dict(zip(names, arg_kinds)), resolved)
-    ctx.shapes = kinds.shape_classes(tree, resolved)
+    known = None
+    if arg_shapes is not None:
+        known = shapes.run(tree, {n: s for n, s in zip(names, arg_shapes)
+                                  if s is not None}, resolved)
+    ctx.shapes = kinds.shape_classes(tree, resolved, known)
     ctx.arg_names = names
     active = activity.run(tree, ctx, set(active_args), resolved)
     if flavor == "jvp":

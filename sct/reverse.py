@@ -24,9 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from . import walk
-from . import blocks, items, record, template
+from . import blocks, items, record, shapes, template
 from .record import Record, RecordItem, Restore, _pop, _push
 from . import kinds as kinds_
 from .errors import NoDerivative, UnsupportedSyntax
@@ -294,8 +295,7 @@ class _Reverse(items.ItemsReverse):
             if not self.is_active(bound):
                 continue
             if r.elementwise and self.needs_unbroadcast(bound, positions[param], value):
-                expr = gast.Call(func=self.ctx.ref(unbroadcast),
-                                 args=[expr, walk.clone(bound)], keywords=[])
+                expr = self.unbroadcast(expr, bound, value)
             self.accumulate(bound.id, expr, out)
 
     def accumulate_sequence(self, seq, expr, out):
@@ -325,6 +325,25 @@ class _Reverse(items.ItemsReverse):
         if mine == "A" and all(k in ("S", "I") for k in others):
             return False
         return True
+
+    def unbroadcast(self, expr, bound, value):
+        """``expr`` summed down to ``bound``'s shape: one ``np.sum`` when both shapes
+        are decided (shapes.py), else the run-time helper."""
+        result = kinds_.common_class(_call_args(value)[0], self.shapes)
+        target = kinds_.class_of(bound, self.shapes)
+        how = None
+        if isinstance(result, tuple) and (isinstance(target, tuple) or target == "()"):
+            how = shapes.summed_axes(result, () if target == "()" else target)
+        if how is None:
+            return gast.Call(func=self.ctx.ref(unbroadcast),
+                             args=[expr, walk.clone(bound)], keywords=[])
+        axes, keep = how
+        kw = [] if axes is None else [gast.keyword(arg="axis", value=gast.Constant(
+            value=axes[0] if len(axes) == 1 else axes, kind=None))]
+        if keep:
+            kw.append(gast.keyword(arg="keepdims", value=gast.Constant(value=True,
+                                                                        kind=None)))
+        return gast.Call(func=self.ctx.ref(np.sum), args=[expr], keywords=kw)
 
     def kind(self, node):
         if isinstance(node, gast.Constant):

@@ -1,5 +1,7 @@
 """Per-pass outer products summed as one product after the loop (sct/batch.py)."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -46,7 +48,7 @@ def _check_grad(f, args, argnums):
 def test_the_reverse_loop_sums_outer_products_after_it():
     g = _check_grad(rnn_loss, (W, U, B, XS), (0, 1, 2))
     src = sct.source(sct.grad(rnn_loss, argnums=(0, 1, 2)))
-    assert "W_bar = matmul_adjoint_a_sum(W_at_h_bars, W, hs)" in src
+    assert re.search(r"W_bar = matmul_adjoint_a_sum\(\w+, W, hs\)", src)
     assert "matmul_adjoint_a(" not in src
     assert [x.shape for x in g] == [W.shape, U.shape, B.shape]
 

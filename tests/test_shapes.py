@@ -1,0 +1,184 @@
+"""Derivatives specialized for the pattern of their arguments' shapes (sct/shapes.py)."""
+
+import gast
+import numpy as np
+import pytest
+
+import sct
+from sct import api, pipeline, shapes
+from fd import directional
+
+rng = np.random.default_rng(11)
+
+
+def _check(f, args, argnums):
+    g = sct.grad(f, argnums=argnums)(*args)
+    g = g if isinstance(argnums, tuple) else (g,)
+    nums = argnums if isinstance(argnums, tuple) else (argnums,)
+    dirs = [rng.normal(size=np.shape(args[i])) for i in nums]
+    fd = directional(f, args, nums, dirs)
+    got = sum(np.vdot(gi, v) for gi, v in zip(g, dirs))
+    assert got == pytest.approx(float(fd), rel=1e-6, abs=1e-9)
+    for gi, i in zip(g, nums):
+        assert np.shape(gi) == np.shape(args[i])
+    return g
+
+
+def biased(x, b):
+    return np.sum(np.tanh(x + b) ** 2)
+
+
+def rnn(W, U, b, xs, h0):
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(W @ h + U @ xs[t] + b)
+    return np.sum(h ** 2)
+
+
+def analysed(f, *args):
+    ctx, tree, resolved = pipeline.front(f)
+    names = pipeline.arg_names(tree)
+    pat = shapes.pattern([np.shape(a) for a in args])
+    return shapes.run(tree, dict(zip(names, pat)), resolved)
+
+
+# -- the analysis ---------------------------------------------------------------------
+def test_pattern_names_sizes_and_keeps_zero_and_one():
+    assert shapes.pattern([(5, 5), (5,), (1, 7), (0, 7)]) == (
+        ("d0", "d0"), ("d0",), (1, "d1"), (0, "d1"))
+
+
+@pytest.mark.parametrize("shapes_, expected", [
+    ([("a", "b"), ("b",)], ("a", "b")),
+    ([("a", 1), (1, "b")], ("a", "b")),
+    ([(), ("a",)], ("a",)),
+    ([("a",), ("b",)], None),  # two different sizes never broadcast
+    ([("a",), None], None),
+])
+def test_broadcast_of_symbolic_shapes(shapes_, expected):
+    assert shapes.broadcast(shapes_) == expected
+
+
+def test_the_rnn_loop_has_every_shape_decided():
+    W, U, b, xs, h0 = np.ones((4, 4)), np.ones((4, 3)), np.ones(4), np.ones((6, 3)), \
+        np.zeros(4)
+    s = analysed(rnn, W, U, b, xs, h0)
+    assert s["h"] == s["b"] == ("d0",)
+    assert s["xs_t"] == ("d1",)  # a row of xs, indexed by the loop counter
+    assert s["out"] == ()
+
+
+def test_what_the_analysis_cannot_follow_stays_unknown():
+    def f(x, k):
+        y = x[1:]            # a slice with bounds: a size of its own
+        z = np.reshape(x, (2, -1))
+        if k > 1:
+            w = x
+        else:
+            w = x[0]         # two shapes for one name
+        return np.sum(y) + np.sum(z) + w
+
+    s = analysed(f, np.ones(6), 2)
+    assert "y" not in s and "z" not in s and "w" not in s
+    assert s["x"] == ("d0",)
+
+
+def test_a_loop_carried_name_with_changing_shape_is_unknown():
+    def f(x, n):
+        y = x
+        for i in range(n):
+            y = np.outer(y, x)
+        return np.sum(y)
+
+    assert "y" not in analysed(f, np.ones(3), 2)
+
+
+def test_sizes_read_from_shapes_make_arrays():
+    def f(W):
+        h = np.zeros(W.shape[0])
+        g = np.ones((W.shape[1], 1))
+        return np.sum(W @ g) + np.sum(h)
+
+    s = analysed(f, np.ones((3, 4)))
+    assert s["h"] == ("d0",) and s["g"] == ("d1", 1)
+
+
+# -- the derivatives ------------------------------------------------------------------
+def test_known_shapes_drop_unbroadcast_and_the_tape_keeps_only_what_is_read():
+    args = (rng.normal(size=(4, 4)) * 0.5, rng.normal(size=(4, 3)), rng.normal(size=4),
+            rng.normal(size=(5, 3)), np.zeros(4))
+    _check(rnn, args, (0, 1, 2))
+    df = sct.grad(rnn, argnums=(0, 1, 2))
+    df(*args)
+    src = sct.source(df)
+    assert "unbroadcast" not in src
+    assert sct.records(df)["values"] == ["h", "xs_t"]  # not W @ h, U @ x: shapes only
+
+
+def test_a_sum_over_broadcast_axes_is_written_out():
+    df = sct.grad(biased, argnums=(0, 1))
+    df(np.ones((3, 4)), np.ones(4))
+    src = sct.source(df)
+    assert "np.sum(x_plus_b_bar, axis=0)" in src and "unbroadcast" not in src
+
+
+@pytest.mark.parametrize("b_shape", [(4,), (1, 4), (3, 1), (1,), (), (3, 4)])
+def test_one_dispatcher_serves_every_broadcast(b_shape):
+    df = sct.grad(biased, argnums=(0, 1))
+    x = rng.normal(size=(3, 4))
+    b = rng.normal(size=b_shape) if b_shape else 0.3
+    _check(biased, (x, b), (0, 1))
+    gx, gb = df(x, b)
+    assert np.shape(gb) == np.shape(b)
+    # the same dispatcher, now called with another shape, then this one again
+    df(rng.normal(size=(2, 5)), rng.normal(size=5))
+    again = df(x, b)
+    np.testing.assert_allclose(again[1], gb, rtol=1e-12, atol=0)
+
+
+def test_sizes_that_keep_the_pattern_share_one_build():
+    df = sct.grad(rnn, argnums=(0, 1, 2))
+    for hidden in (5, 7, 9):
+        args = (np.eye(hidden) * 0.5, np.ones((hidden, 3)), np.ones(hidden),
+                np.ones((4, 3)), np.zeros(hidden))
+        df(*args)
+    per_fn = api._cache[rnn]
+    assert len([k for k in per_fn if k[0] == "grad"]) == 1
+
+
+def test_after_too_many_patterns_one_derivative_serves_every_shape(monkeypatch):
+    monkeypatch.setattr(api, "MAX_PATTERNS", 2)
+
+    def f(x, y):
+        return np.sum(x * y)
+
+    df = sct.grad(f, argnums=(0, 1))
+    for shape_x, shape_y in [((3,), (3,)), ((3,), (1,)), ((2, 3), (3,)), ((3, 1), (3,))]:
+        x, y = rng.normal(size=shape_x), rng.normal(size=shape_y)
+        expected = _check(f, (x, y), (0, 1))
+        for got, want in zip(df(x, y), expected):
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+    keys = [k for k in api._cache[f] if k[0] == "grad"]
+    assert sorted(len(k) for k in keys) == [5, 6, 6]  # two patterns, then the general one
+    assert "unbroadcast" in sct.source(df)
+
+
+def test_hessian_and_vjp_still_serve_every_shape():
+    x = rng.normal(size=(3, 4))
+    b = rng.normal(size=4)
+    h = sct.hessian(biased, argnums=1)(x, b)
+    grad_b = sct.grad(biased, argnums=1)
+    eps = 1e-6
+    fd = np.stack([(grad_b(x, b + eps * e) - grad_b(x, b - eps * e)) / (2 * eps)
+                   for e in np.eye(4)], axis=-1)
+    np.testing.assert_allclose(h, fd, rtol=1e-5, atol=1e-7)
+
+
+def test_a_gast_constant_axis_prints():
+    call = gast.Call(func=gast.Name(id="s", ctx=gast.Load(), annotation=None,
+                                    type_comment=None), args=[],
+                     keywords=[gast.keyword(arg="axis", value=gast.Constant(
+                         value=(0, 1), kind=None))])
+    from sct import emit
+    assert "axis=(0, 1)" in emit.to_source(gast.Module(body=[gast.Expr(value=call)],
+                                                       type_ignores=[]))
