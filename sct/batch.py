@@ -104,16 +104,24 @@ def _loop(loop, ctx):
     for n in names:
         uses[n.id] = uses.get(n.id, 0) + 1
     before, after, body = [], [], []
+    lists: dict = {}  # name -> the list its value is appended to, once per pass
+
+    def list_of(name):
+        if name not in lists:
+            lists[name] = ctx.namer.fresh(f"{name}s")
+            before.append(assign(lists[name], gast.List(elts=[], ctx=gast.Load())))
+            body.append(_append(lists[name], name))
+        return lists[name]
+
     for s in loop.body:
         m = _match(s)
         if m is None or uses.get(m[0]) != 2 or m[2] in written or m[0] in (m[1], m[3]):
             body.append(s)
+            for name in walk.writes(s):  # a new value: appended to a list of its own
+                lists.pop(name, None)
             continue
         acc, g, a, b = m
-        gs, bs = ctx.namer.fresh(f"{g}s"), ctx.namer.fresh(f"{b}s")
-        before += [assign(gs, gast.List(elts=[], ctx=gast.Load())),
-                   assign(bs, gast.List(elts=[], ctx=gast.Load()))]
-        body += [_append(gs, g), _append(bs, b)]
+        gs, bs = list_of(g), list_of(b)
         total = gast.Call(func=ctx.ref(matmul_adjoint_a_sum),
                           args=[load(gs), load(a), load(bs)], keywords=[])
         after.append(assign(acc, gast.BinOp(left=load(acc), op=gast.Add(), right=total)))

@@ -116,8 +116,8 @@ def matmul_adjoint_a_sum(gs, a, bs):
         return 0.0
     if _ndim(a) == 2 and _ndim(gs[0]) == _ndim(bs[0]) and _ndim(bs[0]) in (1, 2):
         try:  # (stacking checks that every pass has the first one's shape)
-            if _ndim(bs[0]) == 1:
-                return np.matmul(np.stack(gs, axis=1), np.stack(bs))
+            if _ndim(bs[0]) == 1:  # (np.array stacks a list of vectors fastest)
+                return np.matmul(np.array(gs).T, np.array(bs))
             return np.matmul(np.concatenate(gs, axis=1), np.concatenate(bs, axis=1).T)
         except ValueError:
             pass  # passes of different shapes: one product each

@@ -29,10 +29,10 @@ def mlp_loss_grad(W1, b1, W2, b2, X, Y):
     z_bar = z_1_bar + unreduce(max_z_bar, z, 1, True) * extremum_mask(z, max_z, 1, True)
     # golden_cases.py:17  z = h @ W2 + b2
     b2_bar = np.sum(z_bar, axis=0)
-    h_bar = matmul_adjoint_a(z_bar, h, W2)
-    W2_bar = matmul_adjoint_b(z_bar, h, W2)
+    h_bar = z_bar @ W2.T
+    W2_bar = h.T @ z_bar
     # golden_cases.py:16  h = np.tanh(X @ W1 + b1)
     X_at_W1_plus_b1_bar = h_bar * (1.0 - h * h)
     b1_bar = np.sum(X_at_W1_plus_b1_bar, axis=0)
-    W1_bar = matmul_adjoint_b(X_at_W1_plus_b1_bar, X, W1)
+    W1_bar = X.T @ X_at_W1_plus_b1_bar
     return as_grad(W1_bar, W1), as_grad(b1_bar, b1), as_grad(W2_bar, W2), as_grad(b2_bar, b2)
