@@ -117,6 +117,7 @@ class _Shapes:
         self.resolved = resolved
         self.dims: dict = {}  # name -> a dimension (int value) or a shape (np.shape)
         self.ints: set = set()  # names that hold Python ints (loop counters, sizes)
+        self.consts: dict = {}  # name -> the constant tuple it holds (``axis=(0, 1)``)
 
     def atom(self, node):
         if isinstance(node, gast.Constant):
@@ -208,7 +209,10 @@ class _Shapes:
         if fn in _SAME and len(args) == 1 and not kw:
             return self.atom(args[0])
         if fn in _REDUCTIONS and len(args) == 1 and set(kw) <= {"axis", "keepdims"}:
-            return self.reduce(self.atom(args[0]), kw.get("axis"), kw.get("keepdims"))
+            axis = kw.get("axis")
+            if isinstance(axis, gast.Name) and axis.id in self.consts:
+                axis = self.consts[axis.id]
+            return self.reduce(self.atom(args[0]), axis, kw.get("keepdims"))
         if fn in (np.matmul, np.dot) and len(args) == 2 and not kw:
             return _matmul(self.atom(args[0]), self.atom(args[1]))
         if fn is np.outer and len(args) == 2 and not kw:
@@ -310,6 +314,10 @@ def run(tree, arg_shapes: dict, resolved) -> dict:
                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     for name in s.local - set(count):  # bound some other way: not followed
         env[name] = _UNKNOWN
+    for name, value, _ in steps:
+        if count[name] == 1 and isinstance(value, gast.Tuple) and all(
+                isinstance(e, gast.Constant) and type(e.value) is int for e in value.elts):
+            s.consts[name] = value
     ranges = {n for n, v, _ in steps if count[n] == 1 and isinstance(v, gast.Call)
               and resolved.get(v) is range}
     for name, _, it in steps:  # a counter over a range holds ints

@@ -8,6 +8,14 @@ becomes the one product it would make at run time::
     h_bar = matmul_adjoint_a(z_bar, h, W2)     ->  h_bar = z_bar @ W2.T
     W2_bar = matmul_adjoint_b(z_bar, h, W2)    ->  W2_bar = h.T @ z_bar
 
+``unreduce(g, x, axis, keepdims)`` spreads the adjoint of a reduction over ``x``'s
+shape in a new array. When that array's one use is an elementwise operation with an
+operand of ``x``'s shape, broadcasting spreads it anyway: ``g`` (with the reduced
+axes kept) takes its place and the array is never made::
+
+    e_bar = unreduce(s_bar, e, 1, False)       ->  e_bar = s_bar[:, None]
+    z_bar = logp_bar + e_bar * e                   (e_bar's one use: unchanged)
+
 Before: a function body after optimize and batch. After: the same body, with the
 calls whose operands have decided shapes (``ctx.shapes``) rewritten.
 """
@@ -15,9 +23,13 @@ calls whose operands have decided shapes (``ctx.shapes``) rewritten.
 from __future__ import annotations
 
 import gast
+import numpy as np
 
+from . import walk
 from .normalize import load
-from .runtime import matmul_adjoint_a, matmul_adjoint_b
+from .runtime import extremum_mask, matmul_adjoint_a, matmul_adjoint_b, unreduce
+
+_SPREADING = (gast.Add, gast.Sub, gast.Mult, gast.Div)
 
 
 def _transposed(name):
@@ -41,7 +53,7 @@ def _rank(node, classes):
     return len(c) if isinstance(c, tuple) else None
 
 
-def _rewrite(call, classes):
+def _rewrite(call, classes, ref):
     fn = getattr(call.func, "ref_object", None)
     if fn not in (matmul_adjoint_a, matmul_adjoint_b) or call.keywords or \
             len(call.args) != 3 or not all(isinstance(x, gast.Name) for x in call.args):
@@ -55,6 +67,8 @@ def _rewrite(call, classes):
             return _mul(load(g), load(b))
         if ra == 1 and rb == 2:
             return _matmul(load(b), load(g))  # (b @ g): the adjoint of a vector times b
+        if ra == 2 and rb == 1:
+            return gast.Call(func=ref(np.outer), args=[load(g), load(b)], keywords=[])
         return None
     if ra == 2 and rb == 2:
         return _matmul(_transposed(a), load(g))
@@ -62,17 +76,112 @@ def _rewrite(call, classes):
         return _matmul(load(g), load(a))
     if ra == 1 and rb == 1:
         return _mul(load(g), load(a))
+    if ra == 1 and rb == 2:
+        return gast.Call(func=ref(np.outer), args=[load(a), load(g)], keywords=[])
     return None
 
 
 class _Specialize(gast.NodeTransformer):
-    def __init__(self, classes):
+    def __init__(self, classes, ref):
         self.classes = classes
+        self.ref = ref
 
     def visit_Call(self, node):
         self.generic_visit(node)
-        new = _rewrite(node, self.classes)
+        new = _rewrite(node, self.classes, self.ref)
         return node if new is None else new
+
+
+def _shape_of(node, classes):
+    """The decided shape of an operand (a name, or an ``extremum_mask`` of one)."""
+    if isinstance(node, gast.Call) and getattr(node.func, "ref_object", None) is \
+            extremum_mask and node.args:
+        node = node.args[0]
+    if isinstance(node, gast.Name):
+        c = classes.get(node.id)
+        return () if c == "()" else (c if isinstance(c, tuple) else None)
+    return None
+
+
+def _kept(call, classes):
+    """``g`` with the reduced axes kept, for ``unreduce(g, x, axis, keepdims)`` on a
+    decided ``x``; else ``None``."""
+    if getattr(call.func, "ref_object", None) is not unreduce or call.keywords or \
+            len(call.args) != 4:
+        return None
+    g, x, axis, keepdims = call.args
+    shape = _shape_of(x, classes)
+    if shape is None or not isinstance(keepdims, gast.Constant) or not isinstance(
+            axis, gast.Constant) or not isinstance(g, (gast.Name, gast.Constant)):
+        return None
+    if keepdims.value is True or axis.value is None:
+        return g  # already broadcasts: kept axes, or a scalar
+    if not isinstance(g, gast.Name):
+        return None
+    axes = axis.value if isinstance(axis.value, tuple) else (axis.value,)
+    if not all(type(a) is int and -len(shape) <= a < len(shape) for a in axes):
+        return None
+    axes = {a % len(shape) for a in axes}
+    index = [gast.Constant(value=None, kind=None) if i in axes else
+             gast.Slice(lower=None, upper=None, step=None) for i in range(len(shape))]
+    return gast.Subscript(value=g, slice=gast.Tuple(elts=index, ctx=gast.Load())
+                          if len(index) > 1 else index[0], ctx=gast.Load())
+
+
+def _spreads(op, other, x, classes):
+    """Whether ``(unreduced) op other`` broadcasts to ``x``'s shape on its own."""
+    shape = _shape_of(x, classes)
+    return isinstance(op, _SPREADING) and shape is not None and \
+        _shape_of(other, classes) == shape
+
+
+class _Unreduce(gast.NodeTransformer):
+    """The ``unreduce`` calls whose result only meets operands of ``x``'s shape."""
+
+    def __init__(self, classes):
+        self.classes = classes
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        for side, other in (("left", node.right), ("right", node.left)):
+            call = getattr(node, side)
+            if isinstance(call, gast.Call) and call.args and _spreads(
+                    node.op, other, call.args[1] if len(call.args) > 1 else None,
+                    self.classes):
+                kept = _kept(call, self.classes)
+                if kept is not None:
+                    setattr(node, side, kept)
+        return node
+
+
+def _single_uses(stmts, classes):
+    """``{assignment: kept g}`` for ``t = unreduce(...)`` whose one read spreads it."""
+    module = gast.Module(body=stmts, type_ignores=[])
+    assigned: dict = {}
+    reads: dict = {}
+    for n in walk.nodes(module):
+        if isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(
+                n.targets[0], gast.Name):
+            assigned.setdefault(n.targets[0].id, []).append(n)
+        elif isinstance(n, gast.BinOp):
+            for own, other in ((n.left, n.right), (n.right, n.left)):
+                if isinstance(own, gast.Name):
+                    reads.setdefault(own.id, []).append((n, other))
+    loads: dict = {}
+    for name in walk.loads(module):
+        loads[name] = loads.get(name, 0) + 1
+    out = {}
+    for name, defs in assigned.items():
+        if len(defs) != 1 or loads.get(name) != 1 or len(reads.get(name, ())) != 1:
+            continue
+        call = defs[0].value
+        binop, other = reads[name][0]
+        if isinstance(call, gast.Call) and len(call.args) == 4 and _spreads(
+                binop.op, other, call.args[1], classes):
+            kept = _kept(call, classes)
+            if kept is not None:
+                out[defs[0]] = kept
+    return out
 
 
 def run(stmts, ctx) -> list:
@@ -80,6 +189,9 @@ def run(stmts, ctx) -> list:
     classes = getattr(ctx, "shapes", None) or {}
     if not any(isinstance(c, tuple) for c in classes.values()):
         return stmts
-    t = _Specialize(classes)
-    return [t.visit(s) for s in stmts]
+    for assignment, kept in _single_uses(stmts, classes).items():
+        assignment.value = kept
+    t = _Specialize(classes, ctx.ref)
+    u = _Unreduce(classes)
+    return [u.visit(t.visit(s)) for s in stmts]
 

@@ -182,3 +182,44 @@ def test_a_gast_constant_axis_prints():
     from sct import emit
     assert "axis=(0, 1)" in emit.to_source(gast.Module(body=[gast.Expr(value=call)],
                                                        type_ignores=[]))
+
+
+# -- helper calls written as NumPy (sct/specialize.py) ---------------------------------
+def products(A, v, u):
+    w = A @ v          # matrix @ vector
+    r = u @ A          # vector @ matrix
+    s = u @ w          # vector @ vector
+    return np.sum(np.tanh(w) * 2.0) + np.sum(r * r) + s * s + np.sum((A @ A.T) ** 2)
+
+
+def reductions(x, y):
+    m = np.mean(x, axis=0)
+    s = np.sum(x * y, axis=1)
+    k = np.max(x, axis=1, keepdims=True)
+    t = np.sum(np.exp(x - k), axis=(0, 1), keepdims=True)
+    return np.sum((x - m) ** 2) + np.sum(s * np.sum(y, axis=1)) + np.sum(np.log(t) * y)
+
+
+def row_sums(x, y):
+    s = np.sum(x * y, axis=1)
+    return np.sum(s * s)
+
+
+@pytest.mark.parametrize("n, m", [(3, 4), (1, 4), (3, 1), (4, 4)])
+def test_matmul_adjoints_of_every_rank(n, m):
+    args = (rng.normal(size=(n, m)), rng.normal(size=m), rng.normal(size=n))
+    _check(products, args, (0, 1, 2))
+    df = sct.grad(products, argnums=(0, 1, 2))
+    df(*args)
+    assert "matmul_adjoint" not in sct.source(df)
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (1, 4), (3, 1), (5, 5)])
+def test_reduction_adjoints_spread_by_broadcasting(shape):
+    args = (rng.normal(size=shape), rng.normal(size=shape))
+    _check(reductions, args, (0, 1))
+    _check(row_sums, args, 0)
+    df = sct.grad(row_sums)
+    df(*args)
+    if shape == (3, 4):
+        assert "x_times_y_bar = s_bar[:, None]" in sct.source(df)

@@ -17,16 +17,16 @@ def mlp_loss_grad(W1, b1, W2, b2, X, Y):
     # reverse sweep
     # golden_cases.py:20  return -np.mean(np.sum(Y * logp, axis=1))
     sum_Y_times_logp_bar = unreduce(-1.0, sum_Y_times_logp, None, False) / reduced_count(sum_Y_times_logp, None)
-    Y_times_logp_bar = unreduce(sum_Y_times_logp_bar, Y_times_logp, 1, False)
+    Y_times_logp_bar = sum_Y_times_logp_bar[:, None]
     logp_bar = Y * Y_times_logp_bar
     # golden_cases.py:19  logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
     log_sum_exp_z_bar = np.sum(-logp_bar, axis=1, keepdims=True)
     sum_exp_z_bar = log_sum_exp_z_bar / sum_exp_z
-    exp_z_bar = unreduce(sum_exp_z_bar, exp_z, 1, True)
+    exp_z_bar = sum_exp_z_bar
     z_1_bar = logp_bar + exp_z_bar * exp_z
     # golden_cases.py:18  z = z - np.max(z, axis=1, keepdims=True)
     max_z_bar = np.sum(-z_1_bar, axis=1, keepdims=True)
-    z_bar = z_1_bar + unreduce(max_z_bar, z, 1, True) * extremum_mask(z, max_z, 1, True)
+    z_bar = z_1_bar + max_z_bar * extremum_mask(z, max_z, 1, True)
     # golden_cases.py:17  z = h @ W2 + b2
     b2_bar = np.sum(z_bar, axis=0)
     h_bar = z_bar @ W2.T
