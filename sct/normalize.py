@@ -214,6 +214,7 @@ class _Flatten:
             return pre, e
         base = temp_name(e, self.hint)
         name = self.namer.fresh(base) if base else self.namer.numbered(f"{self.hint}_t")
+        self.ctx.temporaries.add(name)
         return pre + [self._at(assign(name, e))], load(name)
 
     def expr(self, e):

@@ -43,6 +43,7 @@ class Context:
         self._ref_ids: dict = {}
         self.local_names: set = set()
         self.fixed_names: set = set()
+        self.temporaries: set = set()  # names normalize gave intermediate values
         self.tuple_grads = False
         self.user_calls: dict = {}
         self.guards: dict = {}

@@ -1,7 +1,6 @@
 def loss_grad(w, x):
     # forward sweep
-    w_times_x = w * x
-    h = np.tanh(w_times_x)
+    h = np.tanh(w * x)
     h_times_h = h * h
 
     # reverse sweep

@@ -1,18 +1,13 @@
 def mlp_loss_grad(W1, b1, W2, b2, X, Y):
     # forward sweep
-    X_at_W1 = X @ W1
-    X_at_W1_plus_b1 = X_at_W1 + b1
-    h = np.tanh(X_at_W1_plus_b1)
-    h_at_W2 = h @ W2
-    z = h_at_W2 + b2
+    h = np.tanh(X @ W1 + b1)
+    z = h @ W2 + b2
     max_z = np.max(z, axis=1, keepdims=True)
     z_1 = z - max_z
     exp_z = np.exp(z_1)
     sum_exp_z = np.sum(exp_z, axis=1, keepdims=True)
-    log_sum_exp_z = np.log(sum_exp_z)
-    logp = z_1 - log_sum_exp_z
-    Y_times_logp = Y * logp
-    sum_Y_times_logp = np.sum(Y_times_logp, axis=1)
+    logp = z_1 - np.log(sum_exp_z)
+    sum_Y_times_logp = np.sum(Y * logp, axis=1)
 
     # reverse sweep
     # golden_cases.py:20  return -np.mean(np.sum(Y * logp, axis=1))

@@ -1,0 +1,108 @@
+"""Temporaries read once, by the next statement -> nested back into it.
+
+Normalization gives every intermediate value a name (three-address form), which the
+analyses and rules need. Once the derivative is assembled, a temporary that the
+reverse sweep never reads (not taped, not needed for a shape) is read exactly once,
+by the statement right after it. Nesting it back gives the code the user wrote, and
+lets Python free the intermediate array at once (NumPy can then reuse it in place)
+instead of keeping it alive until the function returns.
+
+Only temporaries sct made (``ctx.temporaries``) are folded; the user's own names
+always stay. Before and after::
+
+    X_at_W1 = X @ W1
+    X_at_W1_plus_b1 = X_at_W1 + b1      ->  h = np.tanh(X @ W1 + b1)
+    h = np.tanh(X_at_W1_plus_b1)
+
+>>> import gast
+>>> from sct import emit
+>>> body = gast.parse("a = x * y\\nb = a + 1.0\\nc = np.sin(b)\\nreturn c * a0").body
+>>> print(emit.to_source(gast.Module(body=run(body, {"a", "b"}, lambda c: True),
+...                                  type_ignores=[])).strip())
+c = np.sin(x * y + 1.0)
+return c * a0
+"""
+
+from __future__ import annotations
+
+import gast
+
+from . import walk
+
+_PURE_NODES = (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Subscript, gast.Attribute,
+               gast.Name, gast.Constant, gast.Tuple, gast.Slice, gast.Call, gast.keyword,
+               gast.Load, gast.operator, gast.unaryop, gast.cmpop)
+
+
+def _pure(expr, pure_call) -> bool:
+    """No effects and no writes: safe to evaluate later in the next statement."""
+    for n in walk.nodes(expr):
+        if not isinstance(n, _PURE_NODES):
+            return False
+        if isinstance(n, gast.Call) and not pure_call(n):
+            return False
+    return True
+
+
+def _head(s):
+    """The expression of ``s`` evaluated once, before anything else ``s`` does."""
+    if isinstance(s, (gast.Assign, gast.Return, gast.Expr)):
+        return s.value
+    if isinstance(s, gast.For):
+        return s.iter
+    if isinstance(s, gast.If):
+        return s.test
+    return None
+
+
+class _Put(gast.NodeTransformer):
+    def __init__(self, name, value):
+        self.name, self.value = name, value
+
+    def visit_Name(self, node):
+        if node.id == self.name and isinstance(node.ctx, gast.Load):
+            return self.value
+        return node
+
+
+def run(stmts, temporaries, pure_call) -> list:
+    """``stmts`` (a function body) with single-use temporaries nested into their use."""
+    module = gast.Module(body=stmts, type_ignores=[])
+    loads: dict = {}
+    stores: dict = {}
+    for n in walk.name_nodes(module):
+        table = loads if isinstance(n.ctx, gast.Load) else stores
+        table[n.id] = table.get(n.id, 0) + 1
+    single = {t for t in temporaries if loads.get(t) == 1 and stores.get(t) == 1}
+    if single:
+        _block(stmts, single, pure_call)
+    return stmts
+
+
+def _block(stmts, single, pure_call):
+    for s in stmts:
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                _block(inner, single, pure_call)
+    i = len(stmts) - 2
+    while i >= 0:
+        s, nxt = stmts[i], stmts[i + 1]
+        head = _head(nxt)
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(
+                s.targets[0], gast.Name) and s.targets[0].id in single and \
+                head is not None and s.targets[0].id in walk.loads(head) and \
+                _pure(s.value, pure_call) and _pure(head, pure_call):
+            new = _Put(s.targets[0].id, s.value).visit(head)
+            _set_head(nxt, new)
+            del stmts[i]
+        i -= 1
+
+
+def _set_head(s, expr):
+    if isinstance(s, (gast.Assign, gast.Return, gast.Expr)):
+        s.value = expr
+    elif isinstance(s, gast.For):
+        s.iter = expr
+    else:
+        s.test = expr
