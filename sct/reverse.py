@@ -343,6 +343,10 @@ class _Reverse(items.ItemsReverse):
         if keep:
             kw.append(gast.keyword(arg="keepdims", value=gast.Constant(value=True,
                                                                         kind=None)))
+        if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub):
+            # -sum(g): negate the small result, not the whole adjoint
+            return gast.UnaryOp(op=gast.USub(), operand=gast.Call(
+                func=self.ctx.ref(np.sum), args=[expr.operand], keywords=kw))
         return gast.Call(func=self.ctx.ref(np.sum), args=[expr], keywords=kw)
 
     def kind(self, node):
