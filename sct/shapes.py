@@ -42,6 +42,7 @@ _REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.amax, np.amin}
 _FILLED = {np.zeros, np.ones, np.empty}
 _FILLED_LIKE = {np.zeros_like, np.ones_like, np.empty_like}
 _SAME = {runtime.stop_gradient, np.negative, np.positive}
+_SIZES = (gast.Call, gast.Subscript)  # what np.shape(x), len(x) and shape[i] are
 _UNKNOWN = object()  # joined with anything: no single shape
 _BOTTOM = object()  # a local name no assignment has given a shape yet
 
@@ -118,6 +119,7 @@ class _Shapes:
         self.dims: dict = {}  # name -> a dimension (int value) or a shape (np.shape)
         self.ints: set = set()  # names that hold Python ints (loop counters, sizes)
         self.consts: dict = {}  # name -> the constant tuple it holds (``axis=(0, 1)``)
+        self.reads: dict = {}  # id(value) -> the local names it reads
 
     def atom(self, node):
         if isinstance(node, gast.Constant):
@@ -130,8 +132,12 @@ class _Shapes:
 
     def value_of(self, name, value, it):
         """The shape one assignment gives ``name`` (``_BOTTOM``: not decided yet)."""
-        for n in walk.name_nodes(value if it is None else it):
-            if n.id in self.local and n.id not in self.env:
+        node = value if it is None else it
+        reads = self.reads.get(id(node))
+        if reads is None:
+            reads = self.reads[id(node)] = walk.reads(node) & self.local
+        for n in reads:
+            if n not in self.env:
                 return _BOTTOM
         if it is not None:
             if name in self.ints:
@@ -301,7 +307,8 @@ def run(tree, arg_shapes: dict, resolved) -> dict:
     env: dict = dict(arg_shapes)
     s = _Shapes(env, resolved)
     steps = []
-    for node in walk.nodes(tree):
+    all_nodes = walk.nodes(tree)
+    for node in all_nodes:
         if isinstance(node, gast.Assign) and len(node.targets) == 1 and isinstance(
                 node.targets[0], gast.Name):
             steps.append((node.targets[0].id, node.value, None))
@@ -310,8 +317,8 @@ def run(tree, arg_shapes: dict, resolved) -> dict:
     count: dict = {}
     for name, _, _ in steps:
         count[name] = count.get(name, 0) + 1
-    s.local = {n.id for n in walk.nodes(tree)
-               if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    s.local = {n.id for n in all_nodes
+               if type(n) is gast.Name and type(n.ctx) is gast.Store}
     for name in s.local - set(count):  # bound some other way: not followed
         env[name] = _UNKNOWN
     for name, value, _ in steps:
@@ -344,7 +351,7 @@ def _settle(s, steps, count) -> bool:
     while changed:
         changed = False
         for name, value, it in steps:
-            if count[name] == 1 and value is not None:
+            if value is not None and count[name] == 1 and type(value) in _SIZES:
                 changed |= s.note_dims(name, value)
             if env.get(name) is _UNKNOWN:
                 continue

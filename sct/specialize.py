@@ -81,17 +81,6 @@ def _rewrite(call, classes, ref):
     return None
 
 
-class _Specialize(gast.NodeTransformer):
-    def __init__(self, classes, ref):
-        self.classes = classes
-        self.ref = ref
-
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        new = _rewrite(node, self.classes, self.ref)
-        return node if new is None else new
-
-
 def _shape_of(node, classes):
     """The decided shape of an operand (a name, or an ``extremum_mask`` of one)."""
     if isinstance(node, gast.Call) and getattr(node.func, "ref_object", None) is \
@@ -135,41 +124,34 @@ def _spreads(op, other, x, classes):
         _shape_of(other, classes) == shape
 
 
-class _Unreduce(gast.NodeTransformer):
-    """The ``unreduce`` calls whose result only meets operands of ``x``'s shape."""
-
-    def __init__(self, classes):
-        self.classes = classes
-
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        for side, other in (("left", node.right), ("right", node.left)):
-            call = getattr(node, side)
-            if isinstance(call, gast.Call) and call.args and _spreads(
-                    node.op, other, call.args[1] if len(call.args) > 1 else None,
-                    self.classes):
-                kept = _kept(call, self.classes)
-                if kept is not None:
-                    setattr(node, side, kept)
-        return node
+def _unreduce_operands(node, classes):
+    """In a BinOp, the ``unreduce`` operands whose result only meets ``x``'s shape."""
+    for side, other in (("left", node.right), ("right", node.left)):
+        call = getattr(node, side)
+        if isinstance(call, gast.Call) and len(call.args) > 1 and _spreads(
+                node.op, other, call.args[1], classes):
+            kept = _kept(call, classes)
+            if kept is not None:
+                setattr(node, side, kept)
 
 
-def _single_uses(stmts, classes):
+def _single_uses(all_nodes, classes):
     """``{assignment: kept g}`` for ``t = unreduce(...)`` whose one read spreads it."""
-    module = gast.Module(body=stmts, type_ignores=[])
     assigned: dict = {}
     reads: dict = {}
-    for n in walk.nodes(module):
-        if isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(
-                n.targets[0], gast.Name):
-            assigned.setdefault(n.targets[0].id, []).append(n)
-        elif isinstance(n, gast.BinOp):
-            for own, other in ((n.left, n.right), (n.right, n.left)):
-                if isinstance(own, gast.Name):
-                    reads.setdefault(own.id, []).append((n, other))
     loads: dict = {}
-    for name in walk.loads(module):
-        loads[name] = loads.get(name, 0) + 1
+    for n in all_nodes:
+        t = type(n)
+        if t is gast.Name:
+            if type(n.ctx) is gast.Load:
+                loads[n.id] = loads.get(n.id, 0) + 1
+        elif t is gast.Assign:
+            if len(n.targets) == 1 and type(n.targets[0]) is gast.Name:
+                assigned.setdefault(n.targets[0].id, []).append(n)
+        elif t is gast.BinOp:
+            for own, other in ((n.left, n.right), (n.right, n.left)):
+                if type(own) is gast.Name:
+                    reads.setdefault(own.id, []).append((n, other))
     out = {}
     for name, defs in assigned.items():
         if len(defs) != 1 or loads.get(name) != 1 or len(reads.get(name, ())) != 1:
@@ -189,9 +171,22 @@ def run(stmts, ctx) -> list:
     classes = getattr(ctx, "shapes", None) or {}
     if not any(isinstance(c, tuple) for c in classes.values()):
         return stmts
-    for assignment, kept in _single_uses(stmts, classes).items():
+    all_nodes = walk.nodes(gast.Module(body=stmts, type_ignores=[]))
+    for assignment, kept in _single_uses(all_nodes, classes).items():
         assignment.value = kept
-    t = _Specialize(classes, ctx.ref)
-    u = _Unreduce(classes)
-    return [u.visit(t.visit(s)) for s in stmts]
-
+    for n in all_nodes:
+        for field in n._fields:  # helper calls first: a BinOp below sees their result
+            v = getattr(n, field, None)
+            if type(v) is list:
+                for i, x in enumerate(v):
+                    if type(x) is gast.Call:
+                        new = _rewrite(x, classes, ctx.ref)
+                        if new is not None:
+                            v[i] = new
+            elif type(v) is gast.Call:
+                new = _rewrite(v, classes, ctx.ref)
+                if new is not None:
+                    setattr(n, field, new)
+        if type(n) is gast.BinOp:
+            _unreduce_operands(n, classes)
+    return stmts
