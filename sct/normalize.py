@@ -114,12 +114,13 @@ class _Flatten:
         if isinstance(s, gast.If):
             pre, test = self.expr(s.test)
             cond = self.namer.fresh("cond", first_suffix=2)
+            decide = self._at(assign(cond, test))  # at the `if` line, before the bodies
             node = gast.If(test=load(cond), body=self.block(s.body),
                            orelse=self.block(s.orelse))
             if getattr(s, "sct_exit", False):  # `if broke: break`, kept as it is
                 node.test, node.sct_exit = s.test, True
                 return [gast.copy_location(node, s)]
-            return pre + [self._at(assign(cond, test)), gast.copy_location(node, s)]
+            return pre + [decide, gast.copy_location(node, s)]
         if isinstance(s, gast.For):
             pre, it = self.atom(s.iter, "iterable")
             if not isinstance(s.target, gast.Name):

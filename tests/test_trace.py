@@ -35,7 +35,7 @@ def f(x1, x2):
 def loop_branch(x, n):
     y = x
     for i in range(n):
-        if y > 1.0:
+        if y > 1.0:  # <- if
             y = y * 0.5 + np.sin(x)
         else:
             y = y * y + x
@@ -544,3 +544,10 @@ def test_trace_demo(capsys):
                  "def f_bwd(saved, out_bar):", 'digraph "f" {']:
         assert text in out
     assert "/" + "work" not in out and "\\" + "Users" not in out  # no machine paths
+
+
+def test_a_branch_decision_in_a_loop_is_on_the_if_line():
+    t = sct.trace(loop_branch, 0.9, 3)
+    conds = [r for r in t.primal if r.variable.startswith("cond")]
+    assert len(conds) == 3
+    assert {r.line for r in conds} == {line_of(loop_branch, "if")}
