@@ -34,6 +34,8 @@ def unbroadcast(g, x):
 def unreduce(g, x, axis=None, keepdims=False):
     """Broadcast ``g``, a reduction of ``x`` over ``axis``, back to ``x``'s shape."""
     shape = np.shape(x)
+    if type(g) is float:  # a seed or a constant: one fill
+        return np.full(shape, g)
     if axis is not None and not keepdims:
         g = np.reshape(g, _kept(shape, axis))
     out = np.empty(shape, dtype=np.result_type(g, 1.0))
@@ -64,8 +66,10 @@ def extremum_mask(x, y, axis=None, keepdims=False):
     """Where ``x`` attains the max/min ``y`` over ``axis``, shared evenly among ties."""
     if axis is not None and not keepdims:
         y = np.reshape(y, _kept(np.shape(x), axis))
-    hit = np.equal(x, y).astype(np.result_type(x, 1.0))
-    return hit / np.sum(hit, axis=axis, keepdims=True)
+    hit = np.equal(x, y)
+    # (a count of booleans is an int; bool / int is a float of x's precision or more)
+    mask = hit / np.add.reduce(hit, axis=axis, keepdims=True, dtype=np.intp)
+    return mask if np.ndim(mask) or not isinstance(x, float) else float(mask)
 
 
 def _ndim(x):

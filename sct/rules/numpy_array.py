@@ -33,7 +33,7 @@ def sum_(y, x, axis=None, keepdims=False):
 def mean(y, x, axis=None, keepdims=False):
     # every input contributes 1/n, n = the number of items each output averages
     with adjoint:
-        d[x] += unreduce(d[y], x, axis, keepdims) / reduced_count(x, axis)
+        d[x] += unreduce(d[y] / reduced_count(x, axis), x, axis, keepdims)
     with tangent:
         d[y] = np.mean(d[x], axis=axis, keepdims=keepdims)
 

@@ -11,7 +11,7 @@ def mlp_loss_grad(W1, b1, W2, b2, X, Y):
 
     # reverse sweep
     # golden_cases.py:20  return -np.mean(np.sum(Y * logp, axis=1))
-    sum_Y_times_logp_bar = unreduce(-1.0, sum_Y_times_logp, None, False) / reduced_count(sum_Y_times_logp, None)
+    sum_Y_times_logp_bar = unreduce(-1.0 / reduced_count(sum_Y_times_logp, None), sum_Y_times_logp, None, False)
     Y_times_logp_bar = sum_Y_times_logp_bar[:, None]
     logp_bar = Y * Y_times_logp_bar
     # golden_cases.py:19  logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
