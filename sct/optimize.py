@@ -21,7 +21,6 @@ import numbers
 import gast
 
 from . import walk
-from . import walk
 
 COMMENT = "__sct_comment__:"
 
@@ -132,7 +131,9 @@ class _Opt:
                 t.orelse = self.fuse(t.orelse)
             if _is_comment(t):
                 continue
-            if not isinstance(t, gast.Assign):
+            if not isinstance(t, gast.Assign) or _changes_in_place(t):
+                # a write into an object (x[i] = v, a restore, y = lst.pop()) may
+                # change what a pending e1 reads under another name: a view, an alias
                 pending.clear()
                 waiting.clear()
                 continue
@@ -291,6 +292,13 @@ def _item_bases(s) -> set:
     """Names written into by ``x[i] = v`` (a write that is not a Store of a name)."""
     return {t.value.id for t in s.targets
             if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name)}
+
+
+def _changes_in_place(s) -> bool:
+    """Whether ``s`` writes into an object rather than (only) rebinding a name."""
+    return bool(_item_bases(s)) or any(
+        isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+        and n.func.attr in ("append", "pop", "extend") for n in walk.nodes(s.value))
 
 
 def _simple_assign(s) -> bool:
