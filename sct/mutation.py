@@ -47,8 +47,17 @@ def check_aliases(tree, ctx):
 
     ``y = x; x[0] = v`` changes ``y`` too; tracking such sharing is not supported, so
     it is an error rather than a derivative that misses the change.
+
+    Not for forward mode over code sct generated (the second derivatives): that code
+    shares arrays on purpose (``x = private_copy_x``, a view ``x[1:3]`` read again
+    after the reverse sweep writes the saved items back) and forward mode mirrors the
+    sharing in the tangents: ``x_dot = private_copy_x_dot``, ``x_dot[1:3]``, and a
+    restore ``x[i] = tape.pop()`` followed by ``x_dot[i] = tape_dot.pop()``. What
+    the user wrote was checked when the gradient was built.
     """
     from .errors import UnsupportedSyntax
+    if ctx.forward and hasattr(ctx.quoted.fn, "__sct_source__"):
+        return
     bases = setitem_bases(tree) | mutated_lists(tree)
     problems = []
     for n in walk.nodes(tree):
