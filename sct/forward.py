@@ -196,7 +196,13 @@ def run(tree, ctx, active, resolved, active_args):
     """``(body, out, out_dot, dot_params)``: the forward-mode body of ``tree``."""
     f = _Forward(ctx, active, resolved)
     dot_params = [f.dot(a) for a in active_args]
-    body = f.block(tree.body[:-1])
+    # A parameter that is not differentiated can still be active by name, when the
+    # function writes derivatives into it (m[i] = x * m[j]): it starts at zero.
+    params = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
+    body = [assign(f.dot(p), gast.Call(func=ctx.ref(zeros_like), args=[load(p)],
+                                       keywords=[]))
+            for p in params if p in active and p not in active_args]
+    body += f.block(tree.body[:-1])
     out = tree.body[-1].value
     out_dot = f.materialize(f.tangent_of(out), out)
     return body, out, out_dot, dot_params

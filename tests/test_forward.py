@@ -141,3 +141,19 @@ def test_sharing_in_the_users_code_is_still_refused_in_forward_mode():
         with pytest.raises(sct.UnsupportedSyntax) as info:
             run()
         assert where in str(info.value)
+
+
+def scaled_into_argument(m, s):
+    m[0] = m[1] * s
+    return np.sum(np.sin(m)) * s
+
+
+def test_grad_of_grad_through_an_argument_written_in_place_but_not_differentiated():
+    # Only s has a tangent; m is written with values that depend on s, so m is active
+    # by name: its tangent starts at zero instead of being read before it is set.
+    m = np.array([0.3, 0.5, 0.7])
+    g = sct.grad(scaled_into_argument, argnums=1)
+    d2 = sct.grad(g, argnums=1)(m, 1.3)
+    fd = (g(m, 1.3 + 1e-5) - g(m, 1.3 - 1e-5)) / 2e-5
+    assert d2 == pytest.approx(fd, rel=1e-7)
+    np.testing.assert_array_equal(m, [0.3, 0.5, 0.7])
