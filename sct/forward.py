@@ -85,7 +85,8 @@ class _Forward:
         return [s]
 
     def list_effect(self, call):
-        """``lst.append(v)`` also appends ``v``'s tangent to ``lst_dot``."""
+        """``lst.append(v)`` also appends ``v``'s tangent to ``lst_dot``, and
+        ``lst.pop()`` pops ``lst_dot``: the two lists stay in step."""
         if _method(call, "append") and self.is_active(call.func.value):
             arg = call.args[0]
             t = self.materialize(self.tangent_of(arg), arg)
@@ -93,7 +94,14 @@ class _Forward:
                                                  attr="append", ctx=gast.Load()),
                              args=[t], keywords=[])
             return [gast.Expr(value=push)]
+        if _method(call, "pop") and self.is_active(call.func.value):
+            return [gast.Expr(value=self.pop_tangent(call))]
         return []
+
+    def pop_tangent(self, call):
+        return gast.Call(func=gast.Attribute(value=load(self.dot(call.func.value.id)),
+                                             attr="pop", ctx=gast.Load()),
+                         args=[walk.clone(a) for a in call.args], keywords=[])
 
     def assign(self, s):
         target = s.targets[0]
@@ -110,7 +118,9 @@ class _Forward:
         if call is not None:
             return call.forward_tangent(self)
         if not any(n in self.active for n in names):
-            return [s]
+            # a value popped into an inactive name (a branch decision saved as a
+            # constant) still has its tangent on lst_dot
+            return [s] + self.list_effect(s.value)
         t = target.id
         value = s.value
         out = [s]
@@ -127,10 +137,7 @@ class _Forward:
             expr = gast.Dict(keys=list(value.keys), values=[
                 self.materialize(self.tangent_of(v), v) for v in value.values])
         elif _method(value, "pop") and self.is_active(value.func.value):
-            pop = gast.Call(func=gast.Attribute(value=load(self.dot(value.func.value.id)),
-                                                attr="pop", ctx=gast.Load()),
-                            args=list(value.args), keywords=[])
-            return out + [assign(self.dot(t), pop)]
+            return out + [assign(self.dot(t), self.pop_tangent(value))]
         elif not any(self.is_active(n) for n in walk.nodes(value)):
             expr = template.zero(load(t))
         else:

@@ -157,3 +157,30 @@ def test_grad_of_grad_through_an_argument_written_in_place_but_not_differentiate
     fd = (g(m, 1.3 + 1e-5) - g(m, 1.3 - 1e-5)) / 2e-5
     assert d2 == pytest.approx(fd, rel=1e-7)
     np.testing.assert_array_equal(m, [0.3, 0.5, 0.7])
+
+
+def popped_and_discarded(x):
+    hs = [x, x * 2.0, x * 3.0]
+    hs.pop()
+    return sum(hs) * x
+
+
+def popped_into_a_constant_decision(x):
+    hs = [x * 1.5, x * 2.0]
+    for i in range(2):
+        h = hs.pop()
+        h[0] = h[1] * h[0]
+        if False:
+            hs.append(h)
+    return np.sum(h * h)
+
+
+def test_a_pop_pops_the_tangent_list_too():
+    # hs.pop() as a statement left x * 3.0's tangent on hs_dot: jvp gave 13.5, not 9
+    _, t = sct.jvp(popped_and_discarded, (1.5,), (1.0,))
+    assert t == pytest.approx(2 * 3.0 * 1.5)
+    # the gradient saves the constant branch decision False and pops it into an
+    # inactive name: forward over it left a zero tangent behind on tape_dot, and the
+    # tangents popped after it were the wrong ones (a TypeError here)
+    x = np.array([0.3, -0.2, 0.5])
+    assert sct.check_grads(popped_into_a_constant_decision, (x,), order=2).passed
