@@ -38,6 +38,67 @@ def mutated_lists(tree) -> set:
             and isinstance(n.func.value, gast.Name)}
 
 
+def written_in_place(stmts) -> set:
+    """Names that may hold an object written in place: assigned into (``x[i] = v``),
+    grown or emptied, or shared with a name so written (a copy, a view, an item, a
+    call's result). Where such an object is made, its value must be a new object,
+    not one that another name still reads.
+
+    Growing a list changes the list, not its items: these count only when one is
+    taken out and written into.
+
+    >>> import gast
+    >>> body = gast.parse("a = x * 2.0\\nb = a[1:]\\nb[0] = y\\nhs = [x]\\n"
+    ...                   "hs.append(y)").body
+    >>> sorted(written_in_place(body))
+    ['a', 'b', 'hs']
+    """
+    module = gast.Module(body=list(stmts), type_ignores=[])
+    rules = []  # (fact, facts it implies); a fact is ("obj" or "items", name)
+
+    def obj_implies(t, names, items_too):
+        rules.append((("obj", t), {("obj", n) for n in names} | (
+            {("items", n) for n in names} if items_too else set())))
+        rules.append((("items", t), {("items", n) for n in names}))
+
+    for n in walk.nodes(module):
+        if isinstance(n, gast.Assign):
+            v = n.value
+            targets = [x.id for t in n.targets for x in walk.nodes(t)
+                       if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)]
+            for t in targets:
+                if new_object(v) or isinstance(v, (gast.Compare, gast.Constant)):
+                    continue
+                if isinstance(v, (gast.List, gast.Tuple)):  # a new list of objects
+                    rules.append((("items", t), {(k, x) for x in walk.reads(v)
+                                                 for k in ("obj", "items")}))
+                elif isinstance(v, gast.Subscript):  # a view, or an item
+                    obj_implies(t, walk.reads(v.value), True)
+                else:
+                    obj_implies(t, walk.reads(v), True)
+        elif isinstance(n, gast.For) and isinstance(n.target, gast.Name):
+            obj_implies(n.target.id, walk.reads(n.iter), True)
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) \
+                and n.func.attr in ("append", "insert", "extend") \
+                and isinstance(n.func.value, gast.Name):
+            rules.append((("items", n.func.value.id), {
+                (k, x) for a in n.args for x in walk.reads(a) for k in ("obj", "items")}))
+    found = {("obj", x) for x in setitem_bases(module) | mutated_lists(module)}
+    changed = True
+    while changed:
+        changed = False
+        for fact, implied in rules:
+            if fact in found and not implied <= found:
+                found |= implied
+                changed = True
+    return {name for kind, name in found if kind == "obj"}
+
+
+def new_object(value) -> bool:
+    """Whether ``value`` is arithmetic, which always makes a new object."""
+    return isinstance(value, (gast.BinOp, gast.UnaryOp))
+
+
 _VIEWS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.asarray,
           np.broadcast_to, np.swapaxes, runtime.as_sequence}
 

@@ -97,3 +97,23 @@ def test_accumulation_is_not_moved_past_a_restore(fn, args):
     # value: gradients off by 0.44 and 0.22.
     report = sct.check_grads(fn, args, modes=("rev",))
     assert report.passed
+
+
+def scaled_by_one_then_written(x):
+    a = x * 1.0  # a new array, even though the factor is one
+    a[0] = 5.0
+    return np.sum(a * x)
+
+
+def test_a_product_by_one_written_into_stays_a_copy():
+    # Folding a = x * 1.0 to a = x made a[0] = 5.0 write into the caller's x: the
+    # value came out as 38.0 instead of 15.5 (and sct.jvp changed x and its tangent).
+    x = np.array([0.5, 2.0, 3.0])
+    out, g = sct.value_and_grad(scaled_by_one_then_written)(x)
+    assert out == pytest.approx(15.5)
+    np.testing.assert_allclose(g, [5.0, 4.0, 6.0])
+    t = np.ones(3)
+    out, tangent = sct.jvp(scaled_by_one_then_written, (x,), (t,))
+    assert (out, tangent) == (pytest.approx(15.5), pytest.approx(15.0))
+    np.testing.assert_array_equal(x, [0.5, 2.0, 3.0])
+    np.testing.assert_array_equal(t, [1.0, 1.0, 1.0])
