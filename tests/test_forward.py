@@ -184,3 +184,27 @@ def test_a_pop_pops_the_tangent_list_too():
     # tangents popped after it were the wrong ones (a TypeError here)
     x = np.array([0.3, -0.2, 0.5])
     assert sct.check_grads(popped_into_a_constant_decision, (x,), order=2).passed
+
+
+def shifted_then_written(x):
+    a = x + 1.0  # the tangent of a is the tangent of x, unless it is copied
+    a[0] = x[1] * x[2]
+    return np.sum(a * x * x)
+
+
+def copied_then_written(x):
+    a = np.array(x)
+    a[0] = x[1] * x[2]
+    return np.sum(a * x)
+
+
+@pytest.mark.parametrize("fn", [shifted_then_written, copied_then_written])
+def test_the_tangent_of_a_new_array_written_into_is_its_own(fn):
+    # a_dot was x_dot itself (x + 1.0) or np.asarray(x_dot) (np.array(x)), so
+    # a_dot[0] = ... wrote into x_dot: sct.jvp was off by 11 and changed the
+    # caller's tangent, and so were the Hessians built on it (off by 5 and 1.2).
+    x, t = np.array([0.5, 2.0, 3.0]), np.array([1.0, -1.0, 0.5])
+    _, jv = sct.jvp(fn, (x,), (t,))
+    np.testing.assert_array_equal(t, [1.0, -1.0, 0.5])
+    assert jv == pytest.approx(directional(fn, (x,), (0,), [t]), rel=1e-6)
+    assert sct.check_grads(fn, (x,), order=2).passed
