@@ -138,6 +138,8 @@ def check_aliases(tree, ctx):
         elif isinstance(v, gast.Call) and v.args and isinstance(v.args[0], gast.Name) \
                 and v.args[0].id in bases and getattr(v.func, "ref_object", None) in _VIEWS:
             shared = v.args[0].id
+        elif isinstance(t, gast.Name) and t.id in bases and _view_of(v) not in (None, t.id):
+            shared = t.id  # y = c[0:2]; y[0] = v writes into c
         elif isinstance(v, (gast.List, gast.Tuple)) and any(
                 isinstance(e, gast.Name) and e.id in bases and _mutated_after(tree, n, e.id)
                 for e in v.elts):
@@ -150,6 +152,16 @@ def check_aliases(tree, ctx):
                              f"copy with np.copy({shared}) first"))
     if problems:
         raise UnsupportedSyntax(problems)
+
+
+def _view_of(v):
+    """The name ``v`` may be a view of: ``c`` for ``c[0:2]``, ``c[i]``, ``np.ravel(c)``."""
+    if isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name):
+        return v.value.id
+    if isinstance(v, gast.Call) and v.args and isinstance(v.args[0], gast.Name) \
+            and getattr(v.func, "ref_object", None) in _VIEWS:
+        return v.args[0].id
+    return None
 
 
 def _mutates(s, base) -> bool:

@@ -30,6 +30,7 @@ SYNTAX = [
     (bad.uses_while_else, "while else", "'while ... else'"),
     (bad.no_return, "no return", "never returns a value"),
     (bad.writes_into_shared_array, "alias", "written in place and another name"),
+    (bad.writes_through_a_view, "view", "written in place and another name"),
     (bad.repeats_a_tuple, "tuple repetition", "on a list or tuple"),
     (bad.concatenates_lists, "list concatenation", "on a list or tuple"),
 ]
