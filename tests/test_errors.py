@@ -47,6 +47,19 @@ def test_unsupported_syntax(fn, marker, words):
     assert isinstance(info.value, sct.SCTError)
 
 
+def copies_before_writing(x):
+    y = np.zeros(3)
+    z = np.copy(y)  # what the alias error advises
+    y[0] = x
+    return np.sum(z) + np.sum(y * y)
+
+
+def test_the_copy_the_alias_error_advises_has_a_derivative():
+    assert "np.copy(y)" in str(pytest.raises(
+        sct.UnsupportedSyntax, sct.grad(bad.writes_into_shared_array), 1.0).value)
+    assert sct.check_grads(copies_before_writing, (1.5,), order=2).passed
+
+
 def test_every_problem_is_reported_at_once():
     with pytest.raises(sct.UnsupportedSyntax) as info:
         sct.grad(bad.many_problems)(1.0)

@@ -249,6 +249,7 @@ def asarray(y, x):
         d[y] = np.asarray(d[x])
 
 
+@rule(np.copy, linear=(0,), examples=lambda rng: [((rng.normal(size=3),), {})])
 @rule(np.array, linear=(0,), examples=lambda rng: [((rng.normal(size=3),), {})])
 def array(y, x):
     with adjoint:
