@@ -4,6 +4,9 @@
 rebind a name. The derivative must not change the caller's objects, so an argument
 that is written into is copied first; and since sharing between names is not
 tracked, an object written in place that another name may refer to is refused.
+
+:func:`written_in_place` tells the later stages (forward mode, the optimizer) which
+names may hold such an object, so that they never make it share another one.
 """
 
 from __future__ import annotations
