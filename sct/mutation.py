@@ -4,6 +4,9 @@
 rebind a name. The derivative must not change the caller's objects, so an argument
 that is written into is copied first; and since sharing between names is not
 tracked, an object written in place that another name may refer to is refused.
+
+:func:`written_in_place` tells the later stages (forward mode, the optimizer) which
+names may hold such an object, so that they never make it share another one.
 """
 
 from __future__ import annotations
@@ -38,6 +41,67 @@ def mutated_lists(tree) -> set:
             and isinstance(n.func.value, gast.Name)}
 
 
+def written_in_place(stmts) -> set:
+    """Names that may hold an object written in place: assigned into (``x[i] = v``),
+    grown or emptied, or shared with a name so written (a copy, a view, an item, a
+    call's result). Where such an object is made, its value must be a new object,
+    not one that another name still reads.
+
+    Growing a list changes the list, not its items: these count only when one is
+    taken out and written into.
+
+    >>> import gast
+    >>> body = gast.parse("a = x * 2.0\\nb = a[1:]\\nb[0] = y\\nhs = [x]\\n"
+    ...                   "hs.append(y)").body
+    >>> sorted(written_in_place(body))
+    ['a', 'b', 'hs']
+    """
+    module = gast.Module(body=list(stmts), type_ignores=[])
+    rules = []  # (fact, facts it implies); a fact is ("obj" or "items", name)
+
+    def obj_implies(t, names, items_too):
+        rules.append((("obj", t), {("obj", n) for n in names} | (
+            {("items", n) for n in names} if items_too else set())))
+        rules.append((("items", t), {("items", n) for n in names}))
+
+    for n in walk.nodes(module):
+        if isinstance(n, gast.Assign):
+            v = n.value
+            targets = [x.id for t in n.targets for x in walk.nodes(t)
+                       if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)]
+            for t in targets:
+                if new_object(v) or isinstance(v, (gast.Compare, gast.Constant)):
+                    continue
+                if isinstance(v, (gast.List, gast.Tuple)):  # a new list of objects
+                    rules.append((("items", t), {(k, x) for x in walk.reads(v)
+                                                 for k in ("obj", "items")}))
+                elif isinstance(v, gast.Subscript):  # a view, or an item
+                    obj_implies(t, walk.reads(v.value), True)
+                else:
+                    obj_implies(t, walk.reads(v), True)
+        elif isinstance(n, gast.For) and isinstance(n.target, gast.Name):
+            obj_implies(n.target.id, walk.reads(n.iter), True)
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) \
+                and n.func.attr in ("append", "insert", "extend") \
+                and isinstance(n.func.value, gast.Name):
+            rules.append((("items", n.func.value.id), {
+                (k, x) for a in n.args for x in walk.reads(a) for k in ("obj", "items")}))
+    found = {("obj", x) for x in setitem_bases(module) | mutated_lists(module)}
+    changed = True
+    while changed:
+        changed = False
+        for fact, implied in rules:
+            if fact in found and not implied <= found:
+                found |= implied
+                changed = True
+    return {name for kind, name in found if kind == "obj"}
+
+
+def new_object(value) -> bool:
+    """Whether ``value`` is arithmetic, which always makes a new object."""
+    return isinstance(value, (gast.BinOp, gast.UnaryOp))
+
+
 _VIEWS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.asarray,
           np.broadcast_to, np.swapaxes, runtime.as_sequence}
 
@@ -47,8 +111,17 @@ def check_aliases(tree, ctx):
 
     ``y = x; x[0] = v`` changes ``y`` too; tracking such sharing is not supported, so
     it is an error rather than a derivative that misses the change.
+
+    Not for forward mode over code sct generated (the second derivatives): that code
+    shares arrays on purpose (``x = private_copy_x``, a view ``x[1:3]`` read again
+    after the reverse sweep writes the saved items back) and forward mode mirrors the
+    sharing in the tangents: ``x_dot = private_copy_x_dot``, ``x_dot[1:3]``, and a
+    restore ``x[i] = tape.pop()`` followed by ``x_dot[i] = tape_dot.pop()``. What
+    the user wrote was checked when the gradient was built.
     """
     from .errors import UnsupportedSyntax
+    if ctx.forward and hasattr(ctx.quoted.fn, "__sct_source__"):
+        return
     bases = setitem_bases(tree) | mutated_lists(tree)
     problems = []
     for n in walk.nodes(tree):
@@ -68,6 +141,8 @@ def check_aliases(tree, ctx):
         elif isinstance(v, gast.Call) and v.args and isinstance(v.args[0], gast.Name) \
                 and v.args[0].id in bases and getattr(v.func, "ref_object", None) in _VIEWS:
             shared = v.args[0].id
+        elif isinstance(t, gast.Name) and t.id in bases and _view_of(v) not in (None, t.id):
+            shared = t.id  # y = c[0:2]; y[0] = v writes into c
         elif isinstance(v, (gast.List, gast.Tuple)) and any(
                 isinstance(e, gast.Name) and e.id in bases and _mutated_after(tree, n, e.id)
                 for e in v.elts):
@@ -80,6 +155,16 @@ def check_aliases(tree, ctx):
                              f"copy with np.copy({shared}) first"))
     if problems:
         raise UnsupportedSyntax(problems)
+
+
+def _view_of(v):
+    """The name ``v`` may be a view of: ``c`` for ``c[0:2]``, ``c[i]``, ``np.ravel(c)``."""
+    if isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name):
+        return v.value.id
+    if isinstance(v, gast.Call) and v.args and isinstance(v.args[0], gast.Name) \
+            and getattr(v.func, "ref_object", None) in _VIEWS:
+        return v.args[0].id
+    return None
 
 
 def _mutates(s, base) -> bool:

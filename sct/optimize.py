@@ -21,7 +21,7 @@ import numbers
 import gast
 
 from . import walk
-from . import walk
+from .mutation import new_object, written_in_place
 
 COMMENT = "__sct_comment__:"
 
@@ -36,9 +36,10 @@ def _is_comment(s) -> bool:
 
 
 class _Opt:
-    def __init__(self, floats, pure_call):
+    def __init__(self, floats, pure_call, written=frozenset()):
         self.floats = floats  # names known to hold floats (scalar or array)
         self.pure_call = pure_call  # call node -> True when it has no effects
+        self.written = written  # names that may hold an object written in place
         self.changed = False
 
     # -- copy and constant propagation -----------------------------------------------
@@ -61,6 +62,10 @@ class _Opt:
                         isinstance(s.value, gast.Name) and s.value.id == target.id):
                     env[target.id] = s.value
                 folded = self.fold(s.value)
+                if isinstance(target, gast.Name) and target.id in self.written and \
+                        new_object(s.value) and not new_object(folded):
+                    # a = x * 1.0; a[0] = v must not become a = x; x[0] = v
+                    folded = s.value
                 if folded is not s.value:
                     s.value = folded
                     self.changed = True
@@ -132,7 +137,9 @@ class _Opt:
                 t.orelse = self.fuse(t.orelse)
             if _is_comment(t):
                 continue
-            if not isinstance(t, gast.Assign):
+            if not isinstance(t, gast.Assign) or _changes_in_place(t):
+                # a write into an object (x[i] = v, a restore, y = lst.pop()) may
+                # change what a pending e1 reads under another name: a view, an alias
                 pending.clear()
                 waiting.clear()
                 continue
@@ -293,6 +300,13 @@ def _item_bases(s) -> set:
             if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name)}
 
 
+def _changes_in_place(s) -> bool:
+    """Whether ``s`` writes into an object rather than (only) rebinding a name."""
+    return bool(_item_bases(s)) or any(
+        isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+        and n.func.attr in ("append", "pop", "extend") for n in walk.nodes(s.value))
+
+
 def _simple_assign(s) -> bool:
     return isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(
         s.targets[0], gast.Name)
@@ -337,7 +351,7 @@ def run(stmts, floats=(), pure_call=lambda call: False, live_out=None, max_round
         pure_call: ``call node -> bool``, true for calls without effects.
         live_out: names live at the end when the body has no ``return``.
     """
-    opt = _Opt(set(floats), pure_call)
+    opt = _Opt(set(floats), pure_call, written_in_place(stmts))
     for _ in range(max_rounds):
         opt.changed = False
         stmts = opt.propagate(stmts)

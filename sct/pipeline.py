@@ -47,6 +47,7 @@ class Context:
         self.tuple_grads = False
         self.user_calls: dict = {}
         self.guards: dict = {}
+        self.forward = False  # building a forward-mode derivative (jvp)
         self.globals, self.cells = quoted.globals, quoted.cells
 
     def ref(self, obj) -> gast.Name:
@@ -84,11 +85,12 @@ class Built:
     records: dict | None = None  # what the forward sweep records (reverse mode)
 
 
-def front(fn):
-    """quote + check + normalize + resolve, shared by every mode."""
+def front(fn, forward=False):
+    """quote + check + normalize + resolve, shared by every mode (``forward``: jvp)."""
     q = quote.quote(fn)
     check.check(q)
     ctx = Context(q)
+    ctx.forward = forward
     tree = walk.clone(q.tree)
     tree = normalize.run(tree, ctx)
     resolved = resolve.run(tree, ctx)
@@ -111,7 +113,7 @@ def build(fn, flavor, argnums, arg_kinds, tuple_grads=False, arg_shapes=None) ->
         arg_shapes: the shape pattern of the positional arguments (see shapes.py),
             or ``None`` for a derivative that serves every shape.
     """
-    ctx, tree, resolved = front(fn)
+    ctx, tree, resolved = front(fn, forward=flavor == "jvp")
     ctx.tuple_grads = tuple_grads
     names = arg_names(tree)
     active_args = [names[i] for i in argnums]

@@ -118,6 +118,13 @@ def writes_into_shared_array(x):
     return np.sum(z)
 
 
+def writes_through_a_view(x):
+    c = np.zeros(3)
+    y = c[0:2]  # <- view
+    y[0] = x  # changes c: its gradient came out as 0.0 instead of 2 x
+    return np.sum(c * c)
+
+
 def bad_helper_one(x):
     try:  # <- helper one
         pass

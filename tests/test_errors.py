@@ -30,6 +30,7 @@ SYNTAX = [
     (bad.uses_while_else, "while else", "'while ... else'"),
     (bad.no_return, "no return", "never returns a value"),
     (bad.writes_into_shared_array, "alias", "written in place and another name"),
+    (bad.writes_through_a_view, "view", "written in place and another name"),
     (bad.repeats_a_tuple, "tuple repetition", "on a list or tuple"),
     (bad.concatenates_lists, "list concatenation", "on a list or tuple"),
 ]
@@ -44,6 +45,19 @@ def test_unsupported_syntax(fn, marker, words):
     assert words in msg
     assert f"(in function '{fn.__name__}')" in msg
     assert isinstance(info.value, sct.SCTError)
+
+
+def copies_before_writing(x):
+    y = np.zeros(3)
+    z = np.copy(y)  # what the alias error advises
+    y[0] = x
+    return np.sum(z) + np.sum(y * y)
+
+
+def test_the_copy_the_alias_error_advises_has_a_derivative():
+    assert "np.copy(y)" in str(pytest.raises(
+        sct.UnsupportedSyntax, sct.grad(bad.writes_into_shared_array), 1.0).value)
+    assert sct.check_grads(copies_before_writing, (1.5,), order=2).passed
 
 
 def test_every_problem_is_reported_at_once():

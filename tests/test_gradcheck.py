@@ -11,21 +11,6 @@ import sct
 from cases import CASES
 from sct import d
 
-# The gradient sct generates for these writes into arrays in place, and forward mode
-# over it (sct.hvp, sct.hessian) refuses such writes with an UnsupportedSyntax error
-# that points into the generated code. Strict: remove an entry when the bug is fixed.
-# Forward mode over these gradients refuses sct's own in-place writes (a clear error).
-# Skipping that alias check was tried: update_argument and comprehension then pass,
-# but fill_array and matrix_updates give wrong second derivatives, so the check stays
-# until forward mode mirrors slice views of arrays written in place.
-SECOND_ORDER_BUGS = {
-    "fill_array": "forward mode over the gradient refuses its in-place writes to 'out'",
-    "update_argument": "forward mode over the gradient refuses its writes to 'v'",
-    "matrix_updates": "forward mode over the gradient refuses its writes to 'm'",
-    "comprehension": "forward mode over the gradient refuses writes to 'zs_1_bar'",
-}
-
-
 def _copies(args):
     return [np.array(a) if isinstance(a, np.ndarray) else a for a in args]
 
@@ -48,13 +33,8 @@ def test_case_table_passes_check_grads(case):
         assert e.abs_err <= 0.1 * e.allowed, e.describe()
 
 
-SCALAR_CASES = [pytest.param(c, id=c.id, marks=pytest.mark.xfail(
-    strict=True, raises=sct.UnsupportedSyntax, reason=SECOND_ORDER_BUGS[c.id]))
-    if c.id in SECOND_ORDER_BUGS else pytest.param(c, id=c.id)
-    for c in CASES if c.scalar_output]
-
-
-@pytest.mark.parametrize("case", SCALAR_CASES)
+@pytest.mark.parametrize("case", [c for c in CASES if c.scalar_output],
+                         ids=lambda c: c.id)
 def test_case_table_second_order(case):
     report = sct.check_grads(case.fn, case.args, argnums=case.argnums, order=2,
                              directions=1, modes=("rev",))

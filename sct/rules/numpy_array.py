@@ -242,12 +242,20 @@ def stack(y, xs, axis=0):
 
 
 @rule(np.asarray, linear=(0,), examples=lambda rng: [((rng.normal(size=3),), {})])
-@rule(np.array, linear=(0,), examples=lambda rng: [((rng.normal(size=3),), {})])
 def asarray(y, x):
     with adjoint:
         d[x] += restructure(d[y], x)
     with tangent:
         d[y] = np.asarray(d[x])
+
+
+@rule(np.copy, linear=(0,), examples=lambda rng: [((rng.normal(size=3),), {})])
+@rule(np.array, linear=(0,), examples=lambda rng: [((rng.normal(size=3),), {})])
+def array(y, x):
+    with adjoint:
+        d[x] += restructure(d[y], x)
+    with tangent:
+        d[y] = np.array(d[x])  # a copy, as y is: a write into y_dot must not reach x_dot
 
 
 @rule(astype, linear=(0,),

@@ -5,12 +5,12 @@ import numpy as np
 from .. import runtime as rt
 from ..runtime import (add_adjoint, matmul_adjoint_a_sum, matmul_adjoints_b, matmuls,
                        as_grad, as_sequence, broadcast_like, getitem_adjoint, matmul_adjoint_a,
-                       matmul_adjoint_b, private_copy, replicate, restructure, setitem,
-                       zero_item,
+                       item_copy, matmul_adjoint_b, private_copy, replicate, restructure,
+                       setitem, zero_item,
                        split_like, unbroadcast, unreduce, unstack)
 from .core import adjoint, d, nondifferentiable, rule, tangent
 
-nondifferentiable(rt.maximum_mask, rt.reduced_count, rt.item_copy, rt.extremum_mask, rt.inverse_permutation,
+nondifferentiable(rt.maximum_mask, rt.reduced_count, rt.extremum_mask, rt.inverse_permutation,
                   rt.tuple_zeros, rt.zeros_like, rt.scalar_seed, rt.stop_gradient)
 
 
@@ -180,6 +180,20 @@ def private_copy_(y, x):
         d[x] += d[y]
     with tangent:
         d[y] = private_copy(d[x])
+
+
+# The reverse sweep saves ``item_copy(x, i)`` before ``x[i] = v`` and writes it back
+# before it reads ``x`` again; forward over that code must write the saved tangent back
+# too. (As a nondifferentiable helper it restored a zero tangent: wrong Hessians.)
+@rule(item_copy, linear=(0,), domain="any",
+      examples=lambda rng: [((rng.normal(size=5), slice(1, 3)), {}),
+                            ((rng.normal(size=5), 2), {}),
+                            ((rng.normal(size=(3, 4)), (1, slice(None))), {})])
+def item_copy_(y, x, index):
+    with adjoint:
+        d[x] += getitem_adjoint(d[y], x, index)
+    with tangent:
+        d[y] = item_copy(d[x], index)
 
 
 @rule(zero_item, linear=(0,), domain="any",
