@@ -88,6 +88,14 @@ class _Flatten:
         if isinstance(s, gast.Expr):
             if isinstance(s.value, gast.Constant):
                 return []  # docstrings and bare constants
+            v = s.value
+            if isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and \
+                    v.func.attr == "pop" and not v.args and not v.keywords:
+                # `lst.pop()` for its effect: the item's (zero) adjoint goes back on
+                # lst's adjoint in the reverse sweep, as for `v = lst.pop()`
+                return self.stmt(gast.copy_location(gast.Assign(
+                    targets=[store(self.namer.fresh("popped"))], value=v,
+                    type_comment=None), s))
             pre, e = self.expr(s.value)
             return pre + [self._at(gast.Expr(value=e))]
         if isinstance(s, gast.Pass):

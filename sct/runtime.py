@@ -259,12 +259,15 @@ def inverse_permutation(axes):
 def split_like(g, xs, axis=0):
     """Split ``g`` along ``axis`` into pieces shaped like the arrays in ``xs``."""
     ends = np.cumsum([np.shape(x)[axis] for x in xs])[:-1]
-    return tuple(np.split(g, ends, axis=axis))
+    return np.split(g, ends, axis=axis)  # a list, as for unstack
 
 
 def unstack(g, axis=0):
-    """The slices of ``g`` along ``axis``: the adjoint of ``np.stack``."""
-    return tuple(np.moveaxis(g, axis, 0))
+    """The slices of ``g`` along ``axis``: the adjoint of ``np.stack``.
+
+    A list: the adjoint of a list is popped as the reverse sweep undoes its appends.
+    """
+    return list(np.moveaxis(g, axis, 0))
 
 
 def astype(x, dtype):

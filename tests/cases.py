@@ -415,6 +415,24 @@ def combination(x, n):
     return sum(history) + y
 
 
+def stacked_history(x, n):
+    # a list grown in a loop, then stacked and concatenated into arrays
+    hs = []
+    h = x
+    for i in range(n):
+        h = np.sin(h) + 0.5 * x
+        hs.append(h)
+    return np.sum(np.stack(hs) ** 2) + np.sum(np.concatenate(hs) * x[0])
+
+
+def popped_unused(x, n):
+    hs = []
+    for i in range(n):
+        hs.append(x * (i + 1.0))
+    hs.pop()  # for its effect only
+    return sum(hs) * x
+
+
 def vector_out(x):
     return x * np.sin(x)
 
@@ -489,5 +507,7 @@ CASES = [
     Case(dict_params, (rng.normal(size=3), 0.2, rng.normal(size=3)), (0, 1)),
     Case(combination, (0.6, 7), (0,)),
     Case(combination, (2.5, 9), (0,)),
+    Case(stacked_history, (rng.normal(size=3), 4), (0,)),
+    Case(popped_unused, (0.7, 4), (0,)),
     Case(vector_out, (rng.normal(size=4),), (0,), scalar_output=False),
 ]
