@@ -103,7 +103,25 @@ def new_object(value) -> bool:
 
 
 _VIEWS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.asarray,
-          np.broadcast_to, np.swapaxes, runtime.as_sequence}
+          np.asanyarray, np.broadcast_to, np.swapaxes, np.moveaxis, np.rollaxis,
+          np.atleast_1d, np.atleast_2d, np.atleast_3d, np.diagonal, np.flip, np.fliplr,
+          np.flipud, np.rot90, np.real, np.imag, runtime.as_sequence}
+
+
+def _is_view_call(v, ctx) -> bool:
+    """A call of a function that may return a view of its first argument: one sct
+    wrote (a placeholder) or one the user wrote (``np.reshape(c, ...)``)."""
+    fn = getattr(v.func, "ref_object", None)
+    if fn is None and ctx is not None:
+        from .resolve import Resolver
+        try:
+            fn = Resolver(ctx).name(v.func)
+        except Exception:  # a name that cannot be looked up now: not a known view
+            fn = None
+    try:
+        return fn in _VIEWS
+    except TypeError:  # unhashable
+        return False
 
 
 def check_aliases(tree, ctx):
@@ -139,9 +157,10 @@ def check_aliases(tree, ctx):
             if _read_after_write(tree, t, v.value.id):
                 shared = v.value.id
         elif isinstance(v, gast.Call) and v.args and isinstance(v.args[0], gast.Name) \
-                and v.args[0].id in bases and getattr(v.func, "ref_object", None) in _VIEWS:
+                and v.args[0].id in bases and _is_view_call(v, ctx):
             shared = v.args[0].id
-        elif isinstance(t, gast.Name) and t.id in bases and _view_of(v) not in (None, t.id):
+        elif isinstance(t, gast.Name) and t.id in bases and _view_of(v, ctx) not in (
+                None, t.id):
             shared = t.id  # y = c[0:2]; y[0] = v writes into c
         elif isinstance(v, (gast.List, gast.Tuple)) and any(
                 isinstance(e, gast.Name) and e.id in bases and _mutated_after(tree, n, e.id)
@@ -157,12 +176,12 @@ def check_aliases(tree, ctx):
         raise UnsupportedSyntax(problems)
 
 
-def _view_of(v):
+def _view_of(v, ctx=None):
     """The name ``v`` may be a view of: ``c`` for ``c[0:2]``, ``c[i]``, ``np.ravel(c)``."""
     if isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name):
         return v.value.id
     if isinstance(v, gast.Call) and v.args and isinstance(v.args[0], gast.Name) \
-            and getattr(v.func, "ref_object", None) in _VIEWS:
+            and _is_view_call(v, ctx):
         return v.args[0].id
     return None
 

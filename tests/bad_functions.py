@@ -125,6 +125,14 @@ def writes_through_a_view(x):
     return np.sum(c * c)
 
 
+def writes_through_a_reshape(x):
+    c = np.zeros(4)
+    v = np.reshape(c, (2, 2))  # <- reshape
+    v[0, 0] = x
+    return np.sum(c * c) + x
+
+
+
 def bad_helper_one(x):
     try:  # <- helper one
         pass

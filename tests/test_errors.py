@@ -31,6 +31,7 @@ SYNTAX = [
     (bad.no_return, "no return", "never returns a value"),
     (bad.writes_into_shared_array, "alias", "written in place and another name"),
     (bad.writes_through_a_view, "view", "written in place and another name"),
+    (bad.writes_through_a_reshape, "reshape", "written in place and another name"),
     (bad.repeats_a_tuple, "tuple repetition", "on a list or tuple"),
     (bad.concatenates_lists, "list concatenation", "on a list or tuple"),
 ]
@@ -135,3 +136,4 @@ def test_problems_in_the_whole_call_tree_are_listed_together():
     lines = {p[1] for p in info.value.problems}
     assert line_of(bad.bad_helper_one, "helper one") in lines
     assert line_of(bad.bad_helper_two, "helper two") in lines
+
