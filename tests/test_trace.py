@@ -381,9 +381,9 @@ GLOBAL = np.ones(3)
 
 
 def writes_global_view(x):
-    a = np.asarray(GLOBAL)
+    a = np.asarray(GLOBAL)  # <- global
     a[0] = x
-    return np.sum(GLOBAL) * x  # <- global
+    return np.sum(GLOBAL) * x
 
 
 REFUSED = [
@@ -393,7 +393,6 @@ REFUSED = [
     (pops, "pop", "'items.pop()' (a list mutation)"),
     (writes_out, "out", "'np.add(y, 1.0, out=y)' (a call made for its effect)"),
     (assigns_out, "out assigned", "'out=' in the call 'np.add(y, 1.0, out=y)'"),
-    (writes_global_view, "global", "written in place"),
     (concatenates, "concatenate",
      "'items + v2_times_x_1' (a list made by an operation"),
     (repeats, "repeat", "'t * 2' (a tuple made by an operation"),
@@ -409,6 +408,16 @@ def test_untraceable_constructs_name_the_construct_and_the_line(fn, marker, word
     assert msg.startswith(f"{fn.__code__.co_filename}:{line_of(fn, marker)}: ")
     assert words in msg
     assert f"(in function '{fn.__name__}')" in msg
+    assert GLOBAL.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_a_write_through_a_view_of_a_global_is_refused_before_tracing():
+    with pytest.raises(sct.UnsupportedSyntax) as info:
+        sct.trace(writes_global_view, 1.5)
+    msg = str(info.value)
+    assert msg.startswith(f"{writes_global_view.__code__.co_filename}:"
+                          f"{line_of(writes_global_view, 'global')}: ")
+    assert "written in place" in msg
     assert GLOBAL.tolist() == [1.0, 1.0, 1.0]
 
 
