@@ -69,8 +69,9 @@ def hvp_rows(sct, hidden, target, repeats):
     params = args[:4]
     vs = tuple(rng.standard_normal(p.shape) for p in params)
     data = args[4:]
-    zeros = tuple(np.zeros_like(a) for a in data)
-    got = sct.hvp(workloads.mlp_loss, args, vs + zeros)
+    zeros = (None,) * len(data)  # data: no tangent, no derivative
+    nums = (0, 1, 2, 3)  # the Hessian over the parameters, as one gradient's
+    got = sct.hvp(workloads.mlp_loss, args, vs + zeros, argnums=nums)
     eps = 1e-5
     plus = workloads.mlp_loss_grad(*(p + eps * v for p, v in zip(params, vs)), *data)
     minus = workloads.mlp_loss_grad(*(p - eps * v for p, v in zip(params, vs)), *data)
@@ -82,7 +83,7 @@ def hvp_rows(sct, hidden, target, repeats):
     thunks = {
         "hand-written gradient": lambda: workloads.mlp_loss_grad(*args),
         "sct.grad": lambda: grad(*args),
-        "sct.hvp": lambda: sct.hvp(workloads.mlp_loss, args, vs + zeros),
+        "sct.hvp": lambda: sct.hvp(workloads.mlp_loss, args, vs + zeros, argnums=nums),
     }
     return _rows("mlp hvp", f"H={hidden}", thunks, "sct.grad", target, repeats)
 

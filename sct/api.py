@@ -82,8 +82,9 @@ def derived(fn, flavor, argnums, arg_kinds, tuple_grads=False,
         return built
 
 
-def concrete(fn, arg_kinds):
-    """The generated function behind an sct derivative, for arguments of these kinds."""
+def concrete(fn, arg_kinds, args=None):
+    """The generated function behind an sct derivative, for arguments of these kinds
+    (and, given the arguments themselves, for the pattern of their shapes)."""
     info = getattr(fn, "__sct__", None)
     if info is None:
         return fn
@@ -96,8 +97,11 @@ def concrete(fn, arg_kinds):
             raise NotDifferentiable(
                 f"argument {i} of {getattr(fn, '__name__', fn)} must be a float or a "
                 f"float array")
-    inner = concrete(info["fn"], kinds)
-    built = derived(inner, info["flavor"], nums, kinds, info["tuple_grads"])
+    inner = concrete(info["fn"], kinds, args)
+    pat = None
+    if args is not None and info["flavor"] in ("grad", "value_and_grad"):
+        pat = _shape_pattern(inner, info["flavor"], nums, kinds, info["tuple_grads"], args)
+    built = derived(inner, info["flavor"], nums, kinds, info["tuple_grads"], pat)
     return built.functions[0]
 
 

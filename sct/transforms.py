@@ -81,11 +81,13 @@ def _jvp(f, primals, tangents, state):
             primals = full
     kinds = tuple(map(_kinds.of_value, primals))
     nums = tuple(i for i, k in enumerate(kinds) if k in ("S", "A"))
+    if any(tangents[i] is not None for i in nums):  # a None tangent: no derivative
+        nums = tuple(i for i in nums if tangents[i] is not None)
     for i, (k, t) in enumerate(zip(kinds, tangents)):
         if i not in nums and t is not None and np.any(np.asarray(t) != 0):
             raise NotDifferentiable(f"jvp: primal {i} is not a float or a float array; "
                                     f"its tangent must be None")
-    fn = concrete(f, kinds)
+    fn = concrete(f, kinds, primals)
     built = derived(fn, "jvp", nums, kinds)
     if state is not None:
         state["last"] = built
@@ -199,10 +201,13 @@ def _fwd_column_tuple(f, args, i):
     return tuple(np.stack(b, axis=-1).reshape(np.shape(b[0]) + shape) for b in blocks)
 
 
-def hvp(f, primals, tangents):
+def hvp(f, primals, tangents, argnums=None):
     """Hessian-vector product ``H v`` of a scalar function, without forming ``H``.
 
-    One forward-mode pass over the generated gradient (forward over reverse).
+    One forward-mode pass over the generated gradient (forward over reverse). ``H``
+    is the Hessian over ``argnums`` (by default every float primal); a ``None``
+    tangent is a zero one. The result has one block per primal in ``argnums``: an
+    array for one, else a tuple.
 
     >>> import numpy as np, sct
     >>> def f(x):
@@ -211,9 +216,17 @@ def hvp(f, primals, tangents):
     array([6., 0.])
     """
     from .api import grad
-    primals = tuple(primals)
-    kinds = tuple(map(_kinds.of_value, primals))
-    nums = tuple(i for i, k in enumerate(kinds) if k in ("S", "A"))
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise TypeError(f"hvp: {len(primals)} primals but {len(tangents)} tangents")
+    if argnums is None:
+        kinds = tuple(map(_kinds.of_value, primals))
+        nums = tuple(i for i, k in enumerate(kinds) if k in ("S", "A"))
+    else:
+        nums, _ = _argnums(argnums)
+        if any(tangents[i] is not None for i in range(len(primals)) if i not in nums):
+            raise NotDifferentiable("hvp: a primal outside argnums has a tangent; "
+                                    "give it None")
     g = grad(f, argnums=nums[0] if len(nums) == 1 else nums)
     _, out = jvp(g, primals, tangents)
     return out

@@ -224,3 +224,22 @@ def test_the_tangent_of_a_new_array_written_into_is_its_own(fn):
     np.testing.assert_array_equal(t, [1.0, -1.0, 0.5])
     assert jv == pytest.approx(directional(fn, (x,), (0,), [t]), rel=1e-6)
     assert sct.check_grads(fn, (x,), order=2).passed
+
+
+def test_hvp_over_some_arguments_equals_those_blocks_of_the_full_one():
+    rng = np.random.default_rng(3)
+    W, x = rng.normal(size=(3, 4)), rng.normal(size=4)
+
+    def loss(W, x):
+        return np.sum(np.tanh(W @ x) ** 2)
+
+    v = rng.normal(size=W.shape)
+    full = sct.hvp(loss, (W, x), (v, None))
+    part = sct.hvp(loss, (W, x), (v, None), argnums=0)
+    np.testing.assert_allclose(part, full[0], rtol=1e-12, atol=1e-14)
+    grad = sct.grad(loss)
+    eps = 1e-6
+    fd = (grad(W + eps * v, x) - grad(W - eps * v, x)) / (2 * eps)
+    np.testing.assert_allclose(part, fd, rtol=1e-6, atol=1e-9)
+    with pytest.raises(sct.NotDifferentiable, match="outside argnums"):
+        sct.hvp(loss, (W, x), (v, x), argnums=0)
