@@ -75,7 +75,7 @@ def fused(sweeps, tree, ctx, kinds, name, returns, seed_param):
     body += sweeps.rev + [gast.Return(value=ret)]
     body = optimize.run(body, floats=_floats(sweeps, kinds), pure_call=ctx.pure_call)
     body = specialize.run(batch.run(body, ctx), ctx)
-    body = fold.run(body, ctx.temporaries, ctx.pure_call)
+    body = fold.run(body, ctx.temporaries, ctx.pure_call, ctx.user_names)
     extra = [(ctx.seed_name, 1.0)] if seed_param else []
     return _fdef(name, _args(tree, extra), _tidy(body))
 

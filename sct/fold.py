@@ -65,15 +65,24 @@ class _Put(gast.NodeTransformer):
         return node
 
 
-def run(stmts, temporaries, pure_call) -> list:
-    """``stmts`` (a function body) with single-use temporaries nested into their use."""
+def run(stmts, temporaries, pure_call, user_names=None) -> list:
+    """``stmts`` (a function body) with single-use temporaries nested into their use.
+
+    Given ``user_names``, a copy ``a = b`` to any other name (an adjoint handed on
+    unchanged, ``e_bar = s_bar``) is folded too.
+    """
     module = gast.Module(body=stmts, type_ignores=[])
     loads: dict = {}
     stores: dict = {}
     for n in walk.name_nodes(module):
         table = loads if isinstance(n.ctx, gast.Load) else stores
         table[n.id] = table.get(n.id, 0) + 1
-    single = {t for t in temporaries if loads.get(t) == 1 and stores.get(t) == 1}
+    names = set(temporaries)
+    if user_names is not None:
+        names |= {n.targets[0].id for n in walk.nodes(module) if type(n) is gast.Assign
+                  and type(n.value) is gast.Name and type(n.targets[0]) is gast.Name
+                  and n.targets[0].id not in user_names}
+    single = {t for t in names if loads.get(t) == 1 and stores.get(t) == 1}
     if single:
         _block(stmts, single, pure_call)
     return stmts

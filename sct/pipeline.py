@@ -44,6 +44,7 @@ class Context:
         self.local_names: set = set()
         self.fixed_names: set = set()
         self.temporaries: set = set()  # names normalize gave intermediate values
+        self.user_names = {n.id for n in walk.nodes(quoted.tree) if isinstance(n, gast.Name)}
         self.tuple_grads = False
         self.user_calls: dict = {}
         self.guards: dict = {}

@@ -17,8 +17,7 @@ def mlp_loss_grad(W1, b1, W2, b2, X, Y):
     # golden_cases.py:19  logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
     log_sum_exp_z_bar = -np.sum(logp_bar, axis=1, keepdims=True)
     sum_exp_z_bar = log_sum_exp_z_bar / sum_exp_z
-    exp_z_bar = sum_exp_z_bar
-    z_1_bar = logp_bar + exp_z_bar * exp_z
+    z_1_bar = logp_bar + sum_exp_z_bar * exp_z
     # golden_cases.py:18  z = z - np.max(z, axis=1, keepdims=True)
     max_z_bar = -np.sum(z_1_bar, axis=1, keepdims=True)
     z_bar = z_1_bar + max_z_bar * extremum_mask(z, max_z, 1, True)
