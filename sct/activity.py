@@ -49,10 +49,17 @@ def _diff_reads(value, resolved) -> set:
         out = set()
         if isinstance(value.func, gast.Attribute) and isinstance(value.func.value, gast.Name):
             out.add(value.func.value.id)  # lst.pop(): the value comes from lst
-        for a in value.args:
-            out |= _reads(a)
+        flows = params = None
+        if obj is not None:
+            r = lookup(obj)
+            if r is not None and r.template is not None:
+                flows, params = r.flow_params(), r.params
+        for i, a in enumerate(value.args):
+            if flows is None or i >= len(params) or params[i] in flows:
+                out |= _reads(a)
         for k in value.keywords:
-            out |= _reads(k.value)
+            if flows is None or k.arg not in params or k.arg in flows:
+                out |= _reads(k.value)
         return out
     return _reads(value)
 

@@ -105,6 +105,21 @@ class Rule:
                     self._parsed = _parse_template(self.template)
         return self._parsed
 
+    def flow_params(self):
+        """The parameters whose derivative reaches the result: those the templates
+        write as ``d[p] +=`` or read as ``d[p]`` (``unreduce(g, x)`` reads ``x`` only
+        for its shape: not ``x``). ``None``: every parameter (no template)."""
+        if self.template is None:
+            return None
+        adj, tan, _ = self.parsed()
+        found = set()
+        for stmt in list(adj) + list(tan):
+            for n in walk.nodes(stmt):
+                if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and \
+                        n.value.id == "d" and isinstance(n.slice, gast.Name):
+                    found.add(n.slice.id)
+        return found & set(self.params)
+
     def has_mode(self, mode: str) -> bool:
         if self.nondiff:
             return True
