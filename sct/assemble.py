@@ -152,6 +152,8 @@ def forward_fn(tree, ctx, name, body, out, out_dot, dot_params, floats):
     """``name(args..., x_dot, ...) -> (out, out_dot)``: the forward-mode derivative."""
     ret = gast.Return(value=_tuple([walk.clone(out), out_dot]))
     body = optimize.run(body + [ret], floats=floats, pure_call=ctx.pure_call)
+    temps = ctx.temporaries | {f"{t}_dot" for t in ctx.temporaries}
+    body = fold.run(body, temps, ctx.pure_call)
     args = walk.clone(tree.args)
     for d in dot_params:
         args.args.append(gast.Name(id=d, ctx=gast.Param(), annotation=None,

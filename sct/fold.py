@@ -88,6 +88,9 @@ def run(stmts, temporaries, pure_call, user_names=None) -> list:
     return stmts
 
 
+LOOKAHEAD = 6  # statements a temporary may be carried past to its reader
+
+
 def _block(stmts, single, pure_call):
     for s in stmts:
         for field in ("body", "orelse"):
@@ -96,16 +99,47 @@ def _block(stmts, single, pure_call):
                 _block(inner, single, pure_call)
     i = len(stmts) - 2
     while i >= 0:
-        s, nxt = stmts[i], stmts[i + 1]
-        head = _head(nxt)
+        s = stmts[i]
         if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(
                 s.targets[0], gast.Name) and s.targets[0].id in single and \
-                head is not None and s.targets[0].id in walk.loads(head) and \
-                _pure(s.value, pure_call) and _pure(head, pure_call):
-            new = _Put(s.targets[0].id, s.value).visit(head)
-            _set_head(nxt, new)
-            del stmts[i]
+                _pure(s.value, pure_call):
+            j = _reader(stmts, i, s.targets[0].id, walk.reads(s.value), pure_call)
+            if j is not None:
+                _set_head(stmts[j], _Put(s.targets[0].id, s.value).visit(_head(stmts[j])))
+                del stmts[i]
         i -= 1
+
+
+def _reader(stmts, i, name, operands, pure_call):
+    """The index of the statement after ``stmts[i]`` whose head reads ``name``, when
+    ``stmts[i]``'s value can move there: every statement in between only assigns a
+    pure value to a name the value does not read, or pushes onto a list it does not
+    read."""
+    for j in range(i + 1, min(len(stmts), i + 1 + LOOKAHEAD)):
+        nxt = stmts[j]
+        head = _head(nxt)
+        if head is not None and name in walk.loads(head):
+            return j if _pure(head, pure_call) else None
+        if not (_assigns_apart(nxt, operands, pure_call) or _appends_apart(nxt, operands)):
+            return None
+    return None
+
+
+def _assigns_apart(s, operands, pure_call) -> bool:
+    """``a = <pure>`` with ``a`` not among ``operands``."""
+    return isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(
+        s.targets[0], gast.Name) and s.targets[0].id not in operands and \
+        _pure(s.value, pure_call)
+
+
+def _appends_apart(s, operands) -> bool:
+    """``lst.append(v)`` (a tape push) with ``lst`` not among ``operands``."""
+    if not (isinstance(s, gast.Expr) and isinstance(s.value, gast.Call)):
+        return False
+    f = s.value.func
+    return isinstance(f, gast.Attribute) and f.attr == "append" and isinstance(
+        f.value, gast.Name) and f.value.id not in operands and all(
+        isinstance(a, (gast.Name, gast.Constant)) for a in s.value.args)
 
 
 def _set_head(s, expr):

@@ -47,9 +47,8 @@ def jvp(f, primals=None, tangents=None):
         >>> print(sct.source(f_jvp))
         def f_jvp(x, y, x_dot, y_dot):
             sin_y = np.sin(y)
-            sin_y_dot = y_dot * np.cos(y)
             out = x * sin_y
-            out_dot = x_dot * sin_y + x * sin_y_dot
+            out_dot = x_dot * sin_y + x * (y_dot * np.cos(y))
             return out, out_dot
         <BLANKLINE>
     """

@@ -4,15 +4,12 @@ def scalar_loop_grad(x, y0, n):
     tape = []
     sin_y = None
     y = y0
-    range_n = range(n)
     n_iter = 0
-    for i in range_n:
+    for i in range(n):
         tape.append(sin_y)
         sin_y = np.sin(y)
-        sin_y_times_x = sin_y * x
-        v0_1_times_y = 0.1 * y
         tape.append(y)
-        y = sin_y_times_x + v0_1_times_y
+        y = sin_y * x + 0.1 * y
         n_iter = n_iter + 1
 
     # reverse sweep
