@@ -148,9 +148,11 @@ def _tidy(body):
     return out or [gast.Pass()]
 
 
-def forward_fn(tree, ctx, name, body, out, out_dot, dot_params, floats):
-    """``name(args..., x_dot, ...) -> (out, out_dot)``: the forward-mode derivative."""
-    ret = gast.Return(value=_tuple([walk.clone(out), out_dot]))
+def forward_fn(tree, ctx, name, body, out, out_dot, dot_params, floats,
+               tangent_only=False):
+    """``name(args..., x_dot, ...) -> (out, out_dot)``: the forward-mode derivative
+    (``-> out_dot`` for ``tangent_only``: what is needed only for the value goes)."""
+    ret = gast.Return(value=out_dot if tangent_only else _tuple([walk.clone(out), out_dot]))
     body = optimize.run(body + [ret], floats=floats, pure_call=ctx.pure_call)
     temps = ctx.temporaries | {f"{t}_dot" for t in ctx.temporaries}
     body = fold.run(body, temps, ctx.pure_call)

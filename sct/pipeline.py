@@ -108,13 +108,14 @@ def build(fn, flavor, argnums, arg_kinds, tuple_grads=False, arg_shapes=None) ->
     """Build the derivative ``flavor`` of ``fn``.
 
     Args:
-        flavor: "grad", "value_and_grad", "vjp" (fused, seed parameter) or "split".
+        flavor: "grad", "value_and_grad", "vjp" (fused, seed parameter), "split",
+            "jvp" (forward mode: value and tangent) or "tangent" (the tangent only).
         argnums: positions of the arguments to differentiate.
         arg_kinds: the kind of every positional argument (see kinds.py).
         arg_shapes: the shape pattern of the positional arguments (see shapes.py),
             or ``None`` for a derivative that serves every shape.
     """
-    ctx, tree, resolved = front(fn, forward=flavor == "jvp")
+    ctx, tree, resolved = front(fn, forward=flavor in ("jvp", "tangent"))
     ctx.tuple_grads = tuple_grads
     names = arg_names(tree)
     active_args = [names[i] for i in argnums]
@@ -127,8 +128,9 @@ def build(fn, flavor, argnums, arg_kinds, tuple_grads=False, arg_shapes=None) ->
     ctx.shapes = kinds.shape_classes(tree, resolved, known)
     ctx.arg_names = names
     active = activity.run(tree, ctx, set(active_args), resolved)
-    if flavor == "jvp":
-        return _build_forward(ctx, tree, resolved, env, active, active_args, names)
+    if flavor in ("jvp", "tangent"):
+        return _build_forward(ctx, tree, resolved, env, active, active_args,
+                              flavor == "tangent")
     calls.prepare(tree, ctx, active, env, resolved)
     if ctx.user_calls:  # what the callees return sharpens the kinds
         env = kinds.run(tree, dict(zip(names, arg_kinds)), resolved,
@@ -156,13 +158,13 @@ def build(fn, flavor, argnums, arg_kinds, tuple_grads=False, arg_shapes=None) ->
                  sweeps.records.as_dict() if sweeps.records else {})
 
 
-def _build_forward(ctx, tree, resolved, env, active, active_args, names):
+def _build_forward(ctx, tree, resolved, env, active, active_args, tangent_only):
     calls.prepare(tree, ctx, active, env, resolved, mode="jvp")
     body, out, out_dot, dots = forward.run(tree, ctx, active, resolved, active_args)
     floats = {n for n, k in env.items() if k in ("S", "A", "N")} | set(
         f"{n}_dot" for n in active)
     fdef = assemble.forward_fn(tree, ctx, f"{ctx.quoted.name}_jvp", body, out, out_dot,
-                               dots, floats)
+                               dots, floats, tangent_only)
     fns, sources = emit.compile_functions([fdef], ctx, f"{ctx.quoted.name} jvp")
     out_kind = env.get(out.id, "O") if isinstance(out, gast.Name) else "S"
     return Built(tuple(fns), tuple(sources), _guards(ctx), None, out_kind)

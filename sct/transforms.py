@@ -57,6 +57,11 @@ def jvp(f, primals=None, tangents=None):
     return _jvp(f, primals, tangents, None)
 
 
+def _tangent(f, primals, tangents):
+    """The tangent ``jvp`` gives, from code that does not compute the value."""
+    return _jvp(f, primals, tangents, None, "tangent")
+
+
 def _jvp_function(f):
     state = {"last": None}
 
@@ -68,7 +73,7 @@ def _jvp_function(f):
     return f_jvp
 
 
-def _jvp(f, primals, tangents, state):
+def _jvp(f, primals, tangents, state, flavor="jvp"):
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise TypeError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
@@ -87,7 +92,7 @@ def _jvp(f, primals, tangents, state):
             raise NotDifferentiable(f"jvp: primal {i} is not a float or a float array; "
                                     f"its tangent must be None")
     fn = concrete(f, kinds, primals)
-    built = derived(fn, "jvp", nums, kinds)
+    built = derived(fn, flavor, nums, kinds)
     if state is not None:
         state["last"] = built
     dots = [_as_tangent(tangents[i], primals[i], i) for i in nums]
@@ -227,5 +232,4 @@ def hvp(f, primals, tangents, argnums=None):
             raise NotDifferentiable("hvp: a primal outside argnums has a tangent; "
                                     "give it None")
     g = grad(f, argnums=nums[0] if len(nums) == 1 else nums)
-    _, out = jvp(g, primals, tangents)
-    return out
+    return _tangent(g, primals, tangents)

@@ -243,3 +243,22 @@ def test_hvp_over_some_arguments_equals_those_blocks_of_the_full_one():
     np.testing.assert_allclose(part, fd, rtol=1e-6, atol=1e-9)
     with pytest.raises(sct.NotDifferentiable, match="outside argnums"):
         sct.hvp(loss, (W, x), (v, x), argnums=0)
+
+
+def test_the_tangent_flavor_returns_only_the_tangent_and_drops_value_only_work():
+    from sct import api, kinds
+    W, x = np.eye(3) * 0.5, np.arange(3.0)
+
+    def loss(W, x):
+        return np.sum(np.tanh(W @ x) ** 2)
+
+    g = sct.grad(loss)
+    ks = tuple(map(kinds.of_value, (W, x)))
+    inner = api.concrete(g, ks, (W, x))
+    both = api.derived(inner, "jvp", (0,), ks)
+    only = api.derived(inner, "tangent", (0,), ks)
+    v = np.ones((3, 3))
+    value, tangent = both.functions[0](W, x, v)
+    np.testing.assert_array_equal(only.functions[0](W, x, v), tangent)
+    assert "return out, out_dot" in both.sources[0]
+    assert "return out_dot" in only.sources[0] and "out =" not in only.sources[0]
