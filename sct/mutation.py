@@ -30,15 +30,29 @@ def load(name):
 
 def setitem_bases(tree) -> set:
     """Names of arrays assigned into (``x[i] = v``)."""
-    return {n.targets[0].value.id for n in walk.nodes(tree) if isinstance(n, gast.Assign)
+    return {n.targets[0].value.id for n in walk.nodes(tree) if type(n) is gast.Assign
             and isinstance(n.targets[0], gast.Subscript)}
 
 
 def mutated_lists(tree) -> set:
     """Names of lists changed in place by ``append`` or ``pop``."""
-    return {n.func.value.id for n in walk.nodes(tree) if isinstance(n, gast.Call)
+    return {n.func.value.id for n in walk.nodes(tree) if type(n) is gast.Call
             and isinstance(n.func, gast.Attribute) and n.func.attr in ("append", "pop")
             and isinstance(n.func.value, gast.Name)}
+
+
+def written_bases(tree) -> set:
+    """``setitem_bases(tree) | mutated_lists(tree)``, in one walk."""
+    out = set()
+    for n in walk.nodes(tree):
+        t = type(n)
+        if t is gast.Assign:
+            if isinstance(n.targets[0], gast.Subscript):
+                out.add(n.targets[0].value.id)
+        elif t is gast.Call and isinstance(n.func, gast.Attribute) and \
+                n.func.attr in ("append", "pop") and isinstance(n.func.value, gast.Name):
+            out.add(n.func.value.id)
+    return out
 
 
 def written_in_place(stmts) -> set:
@@ -86,7 +100,7 @@ def written_in_place(stmts) -> set:
                 and isinstance(n.func.value, gast.Name):
             rules.append((("items", n.func.value.id), {
                 (k, x) for a in n.args for x in walk.reads(a) for k in ("obj", "items")}))
-    found = {("obj", x) for x in setitem_bases(module) | mutated_lists(module)}
+    found = {("obj", x) for x in written_bases(module)}
     changed = True
     while changed:
         changed = False
@@ -140,7 +154,7 @@ def check_aliases(tree, ctx):
     from .errors import UnsupportedSyntax
     if ctx.forward and hasattr(ctx.quoted.fn, "__sct_source__"):
         return
-    bases = setitem_bases(tree) | mutated_lists(tree)
+    bases = written_bases(tree)
     problems = []
     for n in walk.nodes(tree):
         if not isinstance(n, gast.Assign):
@@ -263,7 +277,7 @@ def _read_after_write(tree, target, base):
 def copy_mutated_arguments(tree, ctx):
     """An argument written into is copied first: the caller's array never changes."""
     args = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
-    mutated = setitem_bases(tree) | mutated_lists(tree)
+    mutated = written_bases(tree)
     first = tree.body[0] if tree.body else tree
     copies = [gast.copy_location(assign(a, gast.Call(
         func=ctx.ref(runtime.private_copy), args=[load(a)], keywords=[])), first)

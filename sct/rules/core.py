@@ -81,6 +81,7 @@ class Rule:
         self.user = user
         self.arrays = arrays
         self._parsed = None
+        self._flows = None
         self._lock = threading.Lock()
 
     # -- the template, parsed once on first use -------------------------------
@@ -111,6 +112,8 @@ class Rule:
         for its shape: not ``x``). ``None``: every parameter (no template)."""
         if self.template is None:
             return None
+        if self._flows is not None:
+            return self._flows
         adj, tan, _ = self.parsed()
         found = set()
         for stmt in list(adj) + list(tan):
@@ -118,7 +121,8 @@ class Rule:
                 if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and \
                         n.value.id == "d" and isinstance(n.slice, gast.Name):
                     found.add(n.slice.id)
-        return found & set(self.params)
+        self._flows = found & set(self.params)
+        return self._flows
 
     def has_mode(self, mode: str) -> bool:
         if self.nondiff:
