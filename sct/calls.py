@@ -108,7 +108,7 @@ def _bind(fn, call, ctx, where):
 
 def prepare(tree, ctx, active, kinds, resolved, mode="split"):
     """Find calls to user functions that carry derivatives and derive the callees."""
-    from .api import building, concrete, derived  # the cache lives with the API
+    from .cache import building, concrete, derived
     ctx.user_calls = {}
     problems = []
     loops = [n for n in walk.nodes(tree) if isinstance(n, (gast.For, gast.While))]

@@ -185,7 +185,7 @@ def _call_once(f, args, name):
 
 # -- commands --------------------------------------------------------------------------
 def cmd_show(ns) -> int:
-    from .api import derived
+    from .cache import derived
     f, name, args = _target(ns, partial=True)
     kinds = [_kinds.of_value(a) for a in args]
     for p in _positional(f)[len(args):]:  # not given: its default's kind, else a float

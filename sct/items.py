@@ -11,7 +11,7 @@ from __future__ import annotations
 import gast
 
 from . import walk
-from . import template
+from . import broadcast, template
 from .normalize import assign, load
 from .record import Restore, RestoreItem
 from .runtime import unbroadcast, zero_item, zeros_like
@@ -35,7 +35,7 @@ class ItemsReverse:
                                   ctx=gast.Load())
             if self.is_active(v):
                 element = not any(isinstance(n, gast.Slice) for n in walk.nodes(t.slice)) \
-                    and self.kind(v) == "S"
+                    and broadcast.kind_of(v, self.kinds) == "S"
                 if not element:
                     part = gast.Call(func=self.ctx.ref(unbroadcast),
                                      args=[part, load(v.id)], keywords=[])

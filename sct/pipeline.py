@@ -5,15 +5,19 @@
     normalize  three-address form, versions of names           (normalize.py, versions.py)
     resolve    operations and calls -> objects                 (resolve.py)
     kinds      scalar / array / container per name             (kinds.py)
-    shapes     symbolic shapes from the arguments' shape pattern (shapes.py)
+    shapes     symbolic shapes from the arguments' shapes      (shapes.py)
     activity   names that carry derivatives                    (activity.py)
     calls      derivatives of called user functions            (calls.py)
-    reverse    forward sweep + reversed accumulation           (reverse.py)
+    reverse    forward sweep + reversed accumulation           (reverse.py, broadcast.py)
     assemble   sweeps -> function definitions                  (assemble.py)
     optimize   dead code, folding, copy propagation            (optimize.py)
+    batch      per-pass outer products summed after a loop     (batch.py)
+    specialize helpers on decided shapes -> NumPy              (specialize.py)
+    fold       single-use temporaries nested into their reader (fold.py)
     emit       names, source, compiled functions               (emit.py)
 
-:func:`build` runs them for one derivative of one function with given argument kinds.
+:func:`build` runs them for one derivative of one function with given argument kinds
+(and shape pattern); cache.py keeps what it builds.
 """
 
 from __future__ import annotations

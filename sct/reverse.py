@@ -24,16 +24,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import gast
-import numpy as np
 
 from . import walk
-from . import blocks, items, record, shapes, template
+from . import blocks, broadcast, items, record, template
 from .record import Record, RecordItem, Restore, _pop, _push
-from . import kinds as kinds_
 from .errors import NoDerivative, UnsupportedSyntax
 from .normalize import assign, load, store
 from .rules import lookup
-from .runtime import add_adjoint, unbroadcast, zeros_like
+from .runtime import add_adjoint, zeros_like
 
 COMMENT = "__sct_comment__:"
 
@@ -294,8 +292,9 @@ class _Reverse(items.ItemsReverse):
                 continue
             if not self.is_active(bound):
                 continue
-            if r.elementwise and self.needs_unbroadcast(bound, positions[param], value):
-                expr = self.unbroadcast(expr, bound, value)
+            if r.elementwise:
+                expr = broadcast.undo(expr, bound, positions[param], _call_args(value)[0],
+                                      self.shapes, self.kinds, self.ctx.ref)
             self.accumulate(bound.id, expr, out)
 
     def accumulate_sequence(self, seq, expr, out):
@@ -309,52 +308,6 @@ class _Reverse(items.ItemsReverse):
                                       slice=gast.Constant(value=i, kind=None),
                                       ctx=gast.Load())
                 self.accumulate(e.id, item, out)
-
-    def needs_unbroadcast(self, bound, position, value):
-        args, _ = _call_args(value)
-        if len(args) < 2:
-            return False
-        result = kinds_.common_class(args, self.shapes)
-        if result is not None and kinds_.class_of(bound, self.shapes) == result:
-            return False
-        kinds = [self.kind(a) for a in args]
-        mine = kinds[position] if position < len(kinds) else self.kind(bound)
-        others = [k for i, k in enumerate(kinds) if i != position]
-        if all(k in ("S", "I") for k in kinds):
-            return False
-        if mine == "A" and all(k in ("S", "I") for k in others):
-            return False
-        return True
-
-    def unbroadcast(self, expr, bound, value):
-        """``expr`` summed down to ``bound``'s shape: one ``np.sum`` when both shapes
-        are decided (shapes.py), else the run-time helper."""
-        result = kinds_.common_class(_call_args(value)[0], self.shapes)
-        target = kinds_.class_of(bound, self.shapes)
-        how = None
-        if isinstance(result, tuple) and (isinstance(target, tuple) or target == "()"):
-            how = shapes.summed_axes(result, () if target == "()" else target)
-        if how is None:
-            return gast.Call(func=self.ctx.ref(unbroadcast),
-                             args=[expr, walk.clone(bound)], keywords=[])
-        axes, keep = how
-        kw = [] if axes is None else [gast.keyword(arg="axis", value=gast.Constant(
-            value=axes[0] if len(axes) == 1 else axes, kind=None))]
-        if keep:
-            kw.append(gast.keyword(arg="keepdims", value=gast.Constant(value=True,
-                                                                        kind=None)))
-        if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub):
-            # -sum(g): negate the small result, not the whole adjoint
-            return gast.UnaryOp(op=gast.USub(), operand=gast.Call(
-                func=self.ctx.ref(np.sum), args=[expr.operand], keywords=kw))
-        return gast.Call(func=self.ctx.ref(np.sum), args=[expr], keywords=kw)
-
-    def kind(self, node):
-        if isinstance(node, gast.Constant):
-            return "S" if isinstance(node.value, (int, float)) else "O"
-        if isinstance(node, gast.Name):
-            return self.kinds.get(node.id, "O")
-        return "O"
 
     def no_rule_message(self, s, value, fn):
         where = self.ctx.quoted.where(s)

@@ -12,7 +12,8 @@ import inspect
 import numpy as np
 
 from . import kinds as _kinds
-from .api import _argnums, concrete, derived, vjp
+from .api import _argnums, vjp
+from .cache import concrete, derived
 from .errors import NotDifferentiable
 
 

@@ -43,15 +43,15 @@ def test_the_cache_builds_once_and_keys_on_argument_kinds():
         return np.sum(x * x)
     df = sct.grad(f)
     df(1.0)
-    first = sct.api._cache[f]
+    first = sct.cache._cache[f]
     assert len(first) == 1
     df(2.0)
-    assert len(sct.api._cache[f]) == 1
+    assert len(sct.cache._cache[f]) == 1
     df(np.ones(3))
-    assert len(sct.api._cache[f]) == 2
+    assert len(sct.cache._cache[f]) == 2
     assert sct.grad(f, argnums=0) is df  # asked again: the same dispatcher
     sct.grad(f)(3.0)
-    assert len(sct.api._cache[f]) == 2
+    assert len(sct.cache._cache[f]) == 2
 
 
 def _square_maker():
@@ -76,9 +76,9 @@ def test_caches_do_not_keep_the_function_alive():
 def test_grad_asked_again_after_the_first_is_dropped_reuses_the_build():
     f = _square_maker()
     assert sct.grad(f)(3.0) == 6.0
-    built = sct.api._cache[f]
+    built = sct.cache._cache[f]
     assert sct.grad(f)(4.0) == 8.0  # a new dispatcher function, the same derivative
-    assert sct.api._cache[f] is built and len(built) == 1
+    assert sct.cache._cache[f] is built and len(built) == 1
 
 
 def test_rebinding_a_global_changes_later_results():

@@ -246,7 +246,7 @@ def test_hvp_over_some_arguments_equals_those_blocks_of_the_full_one():
 
 
 def test_the_tangent_flavor_returns_only_the_tangent_and_drops_value_only_work():
-    from sct import api, kinds
+    from sct import cache, kinds
     W, x = np.eye(3) * 0.5, np.arange(3.0)
 
     def loss(W, x):
@@ -254,9 +254,9 @@ def test_the_tangent_flavor_returns_only_the_tangent_and_drops_value_only_work()
 
     g = sct.grad(loss)
     ks = tuple(map(kinds.of_value, (W, x)))
-    inner = api.concrete(g, ks, (W, x))
-    both = api.derived(inner, "jvp", (0,), ks)
-    only = api.derived(inner, "tangent", (0,), ks)
+    inner = cache.concrete(g, ks, (W, x))
+    both = cache.derived(inner, "jvp", (0,), ks)
+    only = cache.derived(inner, "tangent", (0,), ks)
     v = np.ones((3, 3))
     value, tangent = both.functions[0](W, x, v)
     np.testing.assert_array_equal(only.functions[0](W, x, v), tangent)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import sct
-from sct import api, pipeline, shapes
+from sct import api, cache, pipeline, shapes
 from fd import directional
 
 rng = np.random.default_rng(11)
@@ -142,12 +142,12 @@ def test_sizes_that_keep_the_pattern_share_one_build():
         args = (np.eye(hidden) * 0.5, np.ones((hidden, 3)), np.ones(hidden),
                 np.ones((4, 3)), np.zeros(hidden))
         df(*args)
-    per_fn = api._cache[rnn]
+    per_fn = cache._cache[rnn]
     assert len([k for k in per_fn if k[0] == "grad"]) == 1
 
 
 def test_after_too_many_patterns_one_derivative_serves_every_shape(monkeypatch):
-    monkeypatch.setattr(api, "MAX_PATTERNS", 2)
+    monkeypatch.setattr(cache, "MAX_PATTERNS", 2)
 
     def f(x, y):
         return np.sum(x * y)
@@ -158,7 +158,7 @@ def test_after_too_many_patterns_one_derivative_serves_every_shape(monkeypatch):
         expected = _check(f, (x, y), (0, 1))
         for got, want in zip(df(x, y), expected):
             np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
-    keys = [k for k in api._cache[f] if k[0] == "grad"]
+    keys = [k for k in cache._cache[f] if k[0] == "grad"]
     assert sorted(len(k) for k in keys) == [5, 6, 6]  # two patterns, then the general one
     assert "unbroadcast" in sct.source(df)
 

@@ -1,0 +1,69 @@
+"""Undoing NumPy broadcasting in an adjoint, the compiler's job rather than each rule's.
+
+An elementwise rule writes ``d[a] += d[y] * b`` as if ``a`` had ``y``'s shape. Where
+``a`` may be smaller (broadcast against ``b``), the adjoint must be summed down to
+``a``'s shape. Kinds (kinds.py) say where that cannot happen (scalars with scalars,
+the array operand of an array-scalar product); decided shapes (shapes.py) say which
+axes to sum, written out as one ``np.sum``; anything else calls the run-time helper::
+
+    d[b] for y = x + b, x (d0, d1), b (d1,)   ->  np.sum(y_bar, axis=0)
+    d[b] for y = x + b, shapes unknown        ->  unbroadcast(y_bar, b)
+"""
+
+from __future__ import annotations
+
+import gast
+import numpy as np
+
+from . import kinds as kinds_
+from . import shapes, walk
+from .runtime import unbroadcast
+
+
+def undo(expr, bound, position, args, classes, kinds, ref):
+    """``expr``, the adjoint of operand ``position`` (named ``bound``) of an
+    elementwise operation on ``args``, with broadcasting undone where needed."""
+    if not _needed(bound, position, args, classes, kinds):
+        return expr
+    result = kinds_.common_class(args, classes)
+    target = kinds_.class_of(bound, classes)
+    how = None
+    if isinstance(result, tuple) and (isinstance(target, tuple) or target == "()"):
+        how = shapes.summed_axes(result, () if target == "()" else target)
+    if how is None:
+        return gast.Call(func=ref(unbroadcast), args=[expr, walk.clone(bound)], keywords=[])
+    axes, keep = how
+    kw = [] if axes is None else [gast.keyword(arg="axis", value=gast.Constant(
+        value=axes[0] if len(axes) == 1 else axes, kind=None))]
+    if keep:
+        kw.append(gast.keyword(arg="keepdims", value=gast.Constant(value=True, kind=None)))
+    if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub):
+        # -sum(g): negate the small result, not the whole adjoint
+        return gast.UnaryOp(op=gast.USub(), operand=gast.Call(
+            func=ref(np.sum), args=[expr.operand], keywords=kw))
+    return gast.Call(func=ref(np.sum), args=[expr], keywords=kw)
+
+
+def _needed(bound, position, args, classes, kinds) -> bool:
+    if len(args) < 2:
+        return False
+    result = kinds_.common_class(args, classes)
+    if result is not None and kinds_.class_of(bound, classes) == result:
+        return False
+    ks = [kind_of(a, kinds) for a in args]
+    mine = ks[position] if position < len(ks) else kind_of(bound, kinds)
+    others = [k for i, k in enumerate(ks) if i != position]
+    if all(k in ("S", "I") for k in ks):
+        return False
+    if mine == "A" and all(k in ("S", "I") for k in others):
+        return False
+    return True
+
+
+def kind_of(node, kinds):
+    """The kind of an atom (kinds.py): a constant is a scalar."""
+    if isinstance(node, gast.Constant):
+        return "S" if isinstance(node.value, (int, float)) else "O"
+    if isinstance(node, gast.Name):
+        return kinds.get(node.id, "O")
+    return "O"
