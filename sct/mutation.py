@@ -176,6 +176,13 @@ def check_aliases(tree, ctx):
         elif isinstance(t, gast.Name) and t.id in bases and _view_of(v, ctx) not in (
                 None, t.id):
             shared = t.id  # y = c[0:2]; y[0] = v writes into c
+        elif isinstance(v, gast.Call) and isinstance(t, gast.Name) and \
+                _may_return_an_argument(v, ctx) and (t.id in bases or any(
+                    isinstance(a, gast.Name) and a.id in bases and
+                    _mutated_after(tree, n, a.id) for a in v.args)):
+            # a user function may hand back its argument, or a view of it
+            shared = t.id if t.id in bases else next(
+                a.id for a in v.args if isinstance(a, gast.Name) and a.id in bases)
         elif isinstance(v, (gast.List, gast.Tuple)) and any(
                 isinstance(e, gast.Name) and e.id in bases and _mutated_after(tree, n, e.id)
                 for e in v.elts):
@@ -188,6 +195,31 @@ def check_aliases(tree, ctx):
                              f"copy with np.copy({shared}) first"))
     if problems:
         raise UnsupportedSyntax(problems)
+
+
+def _may_return_an_argument(call, ctx) -> bool:
+    """A call of a function with no derivative rule (a user function, which may
+    return one of its array arguments or a view of it); calls with rules make new
+    objects, except the views in ``_VIEWS`` (checked on their own)."""
+    if not any(isinstance(a, gast.Name) for a in call.args):
+        return False
+    fn = getattr(call.func, "ref_object", None)
+    if fn is None:
+        from .resolve import Resolver
+        try:
+            fn = Resolver(ctx).name(call.func)
+        except Exception:
+            return True
+    from .rules import lookup
+    try:
+        return lookup(fn) is None and fn not in _NEW_OBJECTS
+    except TypeError:
+        return True
+
+
+_NEW_OBJECTS = {runtime.private_copy, runtime.item_copy, runtime.setitem, list, dict,
+                tuple, np.copy, np.array, np.zeros_like, np.ones_like, np.empty_like,
+                np.full_like}
 
 
 def _view_of(v, ctx=None):

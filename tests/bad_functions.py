@@ -132,6 +132,25 @@ def writes_through_a_reshape(x):
     return np.sum(c * c) + x
 
 
+def hands_back(a):
+    return a
+
+
+def writes_through_a_helper_result(x):
+    c = np.zeros(3)
+    v = hands_back(c)  # <- helper result
+    v[0] = x  # changes c: the gradient came out as 1.0 instead of 2 x + 1
+    return np.sum(c * c) + x
+
+
+def reads_a_helper_result_after_writing(x):
+    c = np.zeros(3)
+    c[0] = x
+    d = hands_back(c)  # c is not written after: d sees what c holds
+    return np.sum(d * d)
+
+
+
 
 def bad_helper_one(x):
     try:  # <- helper one

@@ -32,6 +32,8 @@ SYNTAX = [
     (bad.writes_into_shared_array, "alias", "written in place and another name"),
     (bad.writes_through_a_view, "view", "written in place and another name"),
     (bad.writes_through_a_reshape, "reshape", "written in place and another name"),
+    (bad.writes_through_a_helper_result, "helper result",
+     "written in place and another name"),
     (bad.repeats_a_tuple, "tuple repetition", "on a list or tuple"),
     (bad.concatenates_lists, "list concatenation", "on a list or tuple"),
 ]
@@ -137,3 +139,10 @@ def test_problems_in_the_whole_call_tree_are_listed_together():
     assert line_of(bad.bad_helper_one, "helper one") in lines
     assert line_of(bad.bad_helper_two, "helper two") in lines
 
+
+
+def test_a_helper_result_read_after_the_last_write_is_derived():
+    g = sct.grad(bad.reads_a_helper_result_after_writing)(0.7)
+    assert g == pytest.approx(1.4, rel=1e-12)
+    assert sct.jvp(bad.reads_a_helper_result_after_writing, (0.7,), (1.0,))[1] == \
+        pytest.approx(1.4, rel=1e-12)
