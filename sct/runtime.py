@@ -46,7 +46,7 @@ def unreduce(g, x, axis=None, keepdims=False):
 def reduced_count(x, axis=None):
     """How many items of ``x`` a reduction over ``axis`` combines into each result."""
     shape = np.shape(x)
-    if axis is None:
+    if axis is None or not shape:
         return max(1, int(np.prod(shape))) if shape else 1
     axes = axis if isinstance(axis, tuple) else (axis,)
     n = 1
@@ -57,6 +57,8 @@ def reduced_count(x, axis=None):
 
 def _kept(shape, axis):
     """``shape`` with the reduced axes kept as ones."""
+    if not shape:  # NumPy lets axis=0 reduce a 0-d value (to itself)
+        return shape
     axes = axis if isinstance(axis, tuple) else (axis,)
     axes = {a % len(shape) for a in axes}
     return tuple(1 if i in axes else n for i, n in enumerate(shape))

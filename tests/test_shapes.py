@@ -223,3 +223,56 @@ def test_reduction_adjoints_spread_by_broadcasting(shape):
     df(*args)
     if shape == (3, 4):
         assert "x_times_y_bar = s_bar[:, None]" in sct.source(df)
+
+
+# -- random broadcasts: every shape pattern must give the gradient of its shapes -----
+def bcast_a(a, b, c):
+    return np.sum(np.tanh(a * b + c) * a)
+
+
+def bcast_b(a, b, c):
+    m = np.max(a + b, axis=-1, keepdims=True)
+    return np.sum(np.exp(a + b - m) * c) + np.sum(np.mean(a * c, axis=0))
+
+
+def bcast_c(a, b, c):
+    s = np.sum(a * b, axis=0)
+    d = a - c
+    return np.sum(s * s) + np.mean(d * d / (1.0 + b * b)) + np.sum(np.maximum(a, c))
+
+
+def _broadcast_cases(seed=2, count=16):
+    r = np.random.default_rng(seed)
+    out = []
+    for k in range(count):
+        full = [(2, 3), (4, 2, 3)][k % 2]
+        shapes = []
+        for i in range(3):
+            if i == k % 3:
+                shapes.append(full)
+                continue
+            keep = int(r.integers(0, len(full) + 1))
+            tail = full[len(full) - keep:] if keep else ()
+            shapes.append(tuple(1 if r.random() < 0.3 else n for n in tail))
+        out.append(tuple(shapes))
+    return out
+
+
+@pytest.mark.parametrize("fn", [bcast_a, bcast_b, bcast_c], ids=lambda f: f.__name__)
+def test_random_broadcast_patterns_against_finite_differences(fn):
+    df = sct.grad(fn, argnums=(0, 1, 2))  # one dispatcher for every pattern below
+    for shapes in _broadcast_cases():
+        args = tuple(rng.normal(size=s) if s else float(rng.normal()) for s in shapes)
+        expected = _check(fn, args, (0, 1, 2))
+        for got, want in zip(df(*args), expected):
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+
+
+def zero_d_axis(x, y):
+    s = x * y  # two floats: a 0-d value that NumPy still reduces over axis 0
+    return np.sum(s, axis=0) + np.sum(s * s, axis=0) + np.max(s, axis=0)
+
+
+def test_a_reduction_over_axis_zero_of_a_scalar():
+    _check(zero_d_axis, (0.7, -1.3), (0, 1))
+    _check(zero_d_axis, (np.array(0.7), np.array(-1.3)), (0, 1))
