@@ -312,6 +312,11 @@ class _Reverse(items.ItemsReverse):
     def no_rule_message(self, s, value, fn):
         where = self.ctx.quoted.where(s)
         text = self.ctx.quoted.text(s)
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
+                value.func.attr == "pop" and (value.args or value.keywords):
+            return (f"{where}: cannot differentiate '{text}': a differentiated list can "
+                    f"only be popped from its end, lst.pop() (in function "
+                    f"'{self.ctx.quoted.name}'); take lst[i] and rebuild the list instead")
         if fn is None:
             what = gast.unparse(value) if hasattr(gast, "unparse") else type(value).__name__
             return (f"{where}: cannot differentiate '{text}': the call or operation is not "

@@ -178,3 +178,11 @@ def concatenates_lists(x):
     items = [x]
     more = items + [2.0 * x]  # <- list concatenation
     return more[0] * more[1]
+
+
+def pops_from_the_front(x, n):
+    hs = []
+    for i in range(n):
+        hs.append(x * (i + 1.0))
+    first = hs.pop(0)  # <- pop index
+    return sum(hs) + first

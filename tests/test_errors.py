@@ -146,3 +146,12 @@ def test_a_helper_result_read_after_the_last_write_is_derived():
     assert g == pytest.approx(1.4, rel=1e-12)
     assert sct.jvp(bad.reads_a_helper_result_after_writing, (0.7,), (1.0,))[1] == \
         pytest.approx(1.4, rel=1e-12)
+
+
+def test_a_pop_with_an_index_is_refused_with_what_to_do():
+    with pytest.raises(sct.NoDerivative) as info:
+        sct.grad(bad.pops_from_the_front)(0.7, 3)
+    msg = str(info.value)
+    line = line_of(bad.pops_from_the_front, "pop index")
+    assert f"{os.path.basename(bad.__file__)}:{line}: cannot differentiate" in msg
+    assert "only be popped from its end" in msg
