@@ -46,7 +46,7 @@ _counter = itertools.count(1)
 
 def to_source(tree) -> str:
     """Print a gast tree as source: astor when it works, else ``ast.unparse``."""
-    node = ast.fix_missing_locations(gast.gast_to_ast(tree))
+    node = gast.gast_to_ast(tree)  # (astor reads no line numbers; ast.unparse does)
     src = None
     if _astor is not None:
         try:
@@ -56,7 +56,7 @@ def to_source(tree) -> str:
         except Exception:  # pragma: no cover - astor lagging a new Python
             src = None
     if src is None:
-        src = ast.unparse(node) + "\n"
+        src = ast.unparse(ast.fix_missing_locations(node)) + "\n"
     return _comments(src)
 
 
