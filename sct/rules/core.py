@@ -21,6 +21,7 @@ The registry maps a callable (``np.log``, ``math.sin``, ``operator.mul``) to its
 
 from __future__ import annotations
 
+import functools
 import inspect
 import textwrap
 import threading
@@ -85,9 +86,9 @@ class Rule:
         self._lock = threading.Lock()
 
     # -- the template, parsed once on first use -------------------------------
-    @property
+    @functools.cached_property
     def signature(self) -> inspect.Signature:
-        return inspect.signature(self.template)
+        return inspect.signature(self.template)  # (a template never changes)
 
     @property
     def params(self) -> list[str]:
