@@ -210,16 +210,24 @@ def _simplify(e):
     return e
 
 
-def _materialize(e, ref):
-    class M(gast.NodeTransformer):
-        def visit_Name(self, node):
-            if is_zero(node):
-                primal = node.primal
-                if isinstance(primal, (gast.List, gast.Tuple)):
-                    return type(primal)(elts=[
-                        gast.Call(func=ref(zeros_like), args=[walk.clone(p)],
-                                  keywords=[]) for p in primal.elts], ctx=gast.Load())
-                return gast.Call(func=ref(zeros_like), args=[walk.clone(primal)],
-                                 keywords=[])
+class _Materialize(gast.NodeTransformer):
+    """Zero markers -> ``zeros_like(primal)`` calls."""
+
+    def __init__(self, ref):
+        self.ref = ref
+
+    def visit_Name(self, node):
+        if not is_zero(node):
             return node
-    return M().visit(e)
+        primal, ref = node.primal, self.ref
+        if isinstance(primal, (gast.List, gast.Tuple)):
+            return type(primal)(elts=[
+                gast.Call(func=ref(zeros_like), args=[walk.clone(p)], keywords=[])
+                for p in primal.elts], ctx=gast.Load())
+        return gast.Call(func=ref(zeros_like), args=[walk.clone(primal)], keywords=[])
+
+
+def _materialize(e, ref):
+    if not any(is_zero(n) for n in walk.name_nodes(e)):
+        return e  # (most expressions hold no zero marker)
+    return _Materialize(ref).visit(e)
