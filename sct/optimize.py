@@ -125,11 +125,14 @@ class _Opt:
         dropped = set()
         pending: dict = {}  # a -> index of ``a = e1``, still fusable
         waiting: dict = {}  # name -> {a, ...}: writing name spoils pending[a]
+        watched: dict = {}  # a -> the names under which ``waiting`` holds a
 
         def spoil(a):
             if pending.pop(a, None) is not None:
-                for names in waiting.values():
-                    names.discard(a)
+                for name in watched.pop(a, ()):
+                    names = waiting.get(name)
+                    if names is not None:
+                        names.discard(a)
 
         for j, t in enumerate(out):
             if isinstance(t, (gast.If, gast.For, gast.While)):
@@ -142,6 +145,7 @@ class _Opt:
                 # change what a pending e1 reads under another name: a view, an alias
                 pending.clear()
                 waiting.clear()
+                watched.clear()
                 continue
             if _simple_assign(t):
                 a = t.targets[0].id
@@ -164,7 +168,9 @@ class _Opt:
             if _simple_assign(t):
                 a = t.targets[0].id
                 pending[a] = j
-                for name in _reads(t.value) | {a}:
+                names = _reads(t.value) | {a}
+                watched[a] = names
+                for name in names:
                     waiting.setdefault(name, set()).add(a)
         return [t for k, t in enumerate(out) if k not in dropped]
 
