@@ -28,8 +28,8 @@ def undo(expr, bound, position, args, classes, kinds, ref):
     result = kinds_.common_class(args, classes)
     target = kinds_.class_of(bound, classes)
     how = None
-    if isinstance(result, tuple) and (isinstance(target, tuple) or target == "()"):
-        how = shapes.summed_axes(result, () if target == "()" else target)
+    if isinstance(result, tuple) and isinstance(target, tuple):  # both decided
+        how = shapes.summed_axes(result, target)
     if how is None:
         return gast.Call(func=ref(unbroadcast), args=[expr, walk.clone(bound)], keywords=[])
     axes, keep = how

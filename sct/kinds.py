@@ -157,10 +157,11 @@ def shape_classes(tree, resolved, known=None) -> dict:
     Elementwise operations keep the shape of their array operand (``tanh(x)``,
     ``x * 2.0``, ``h * h``); anything else starts a class of its own. Two operands of
     one class never broadcast against each other, so no adjoint needs unbroadcasting
-    there. ``"()"`` is the class of scalars. ``known`` gives names whose symbolic
-    shape is decided (shapes.py): their class is that shape, a tuple.
+    there. A class that is a tuple is a decided shape: ``()`` for scalars, and the
+    symbolic shape (shapes.py) of the names in ``known``.
     """
-    cls: dict = {n: (shape if shape else "()") for n, shape in (known or {}).items()}
+    known = known or {}
+    cls: dict = dict(known)
     assigns = [n for n in walk.nodes(tree) if isinstance(n, gast.Assign)
                and isinstance(n.targets[0], gast.Name)]
     count: dict = {}
@@ -185,7 +186,8 @@ def shape_classes(tree, resolved, known=None) -> dict:
                         isinstance(kw.get("keepdims"), gast.Constant) and \
                         kw["keepdims"].value is True:
                     inner = of(v.args[0])
-                    return f"kd:{inner}" if inner else target  # broadcasts back onto x
+                    # broadcasts back onto x (a decided shape needs no marker)
+                    return f"kd:{inner}" if isinstance(inner, str) else target
                 if r is None or not r.elementwise or v.keywords:
                     return target
                 args = v.args
@@ -200,7 +202,7 @@ def shape_classes(tree, resolved, known=None) -> dict:
         changed = False
         for a in assigns:
             t = a.targets[0].id
-            if count[t] != 1 or isinstance(cls.get(t), tuple):
+            if count[t] != 1 or t in known:
                 continue  # reassigned: a class of its own; or its shape is known
             c = value_class(a.value, t)
             if c is not None and cls.get(t, t) != c and c != t:
@@ -212,7 +214,7 @@ def shape_classes(tree, resolved, known=None) -> dict:
 def class_of(atom, classes):
     """The shape class of an atom (``None`` when unknown)."""
     if isinstance(atom, gast.Constant):
-        return "()" if isinstance(atom.value, (int, float)) else None
+        return () if isinstance(atom.value, (int, float)) else None
     if isinstance(atom, gast.Name):
         return classes.get(atom.id, atom.id)
     return None
@@ -223,13 +225,12 @@ def common_class(atoms, classes):
     found = {class_of(a, classes) for a in atoms}
     if None in found:
         return None
-    found.discard("()")
+    found.discard(())  # a scalar broadcasts against anything
     if found and all(isinstance(c, tuple) for c in found):  # decided shapes
-        shape = shapes.broadcast(list(found))
-        return None if shape is None else (shape or "()")
+        return shapes.broadcast(list(found))
     # a keepdims reduction of x broadcasts back onto x's shape
     found = {c for c in found if not (isinstance(c, str) and c.startswith("kd:") and
                                       c[3:] in found)}
     if not found:
-        return "()"
+        return ()
     return found.pop() if len(found) == 1 else None

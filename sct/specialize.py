@@ -45,12 +45,8 @@ def _mul(a, b):
 
 
 def _rank(node, classes):
-    if not isinstance(node, gast.Name):
-        return None
-    c = classes.get(node.id)
-    if c == "()":
-        return 0
-    return len(c) if isinstance(c, tuple) else None
+    shape = _shape_of(node, classes)
+    return None if shape is None else len(shape)
 
 
 def _rewrite(call, classes, ref):
@@ -88,7 +84,7 @@ def _shape_of(node, classes):
         node = node.args[0]
     if isinstance(node, gast.Name):
         c = classes.get(node.id)
-        return () if c == "()" else (c if isinstance(c, tuple) else None)
+        return c if isinstance(c, tuple) else None  # (a tuple is a decided shape)
     return None
 
 
