@@ -37,6 +37,13 @@ def _guards_hold(guards) -> bool:
     return True
 
 
+def _key(flavor, argnums, arg_kinds, tuple_grads=False, arg_shapes=None) -> tuple:
+    """What a derivative is cached under; a shape pattern, when there is one, last."""
+    key = (flavor, tuple(argnums), tuple(arg_kinds), tuple_grads,
+           _rules_core.generation[0])
+    return key if arg_shapes is None else key + (arg_shapes,)
+
+
 def derived(fn, flavor, argnums, arg_kinds, tuple_grads=False,
             arg_shapes=None) -> pipeline.Built:
     """The cached derivative ``flavor`` of ``fn`` (built on first use).
@@ -44,10 +51,7 @@ def derived(fn, flavor, argnums, arg_kinds, tuple_grads=False,
     ``arg_shapes``: the shape pattern the derivative is specialized for (shapes.py),
     or ``None`` for one that serves every shape.
     """
-    key = (flavor, tuple(argnums), tuple(arg_kinds), tuple_grads,
-           _rules_core.generation[0])
-    if arg_shapes is not None:
-        key += (arg_shapes,)
+    key = _key(flavor, argnums, arg_kinds, tuple_grads, arg_shapes)
     try:
         per_fn = _cache.get(fn)
     except TypeError:  # not weakly referenceable: not a Python function either
@@ -113,9 +117,10 @@ def _shape_pattern(f, flavor, nums, kinds, tuple_grads, args):
         per_fn = _cache.get(f) or {}
     except TypeError:  # not weakly referenceable: nothing is cached for it
         per_fn = {}
-    head = (flavor, tuple(nums), tuple(kinds), tuple_grads, _rules_core.generation[0])
-    seen = [k for k in list(per_fn) if k[:5] == head and len(k) == 6]
-    if len(seen) >= MAX_PATTERNS and head + (pat,) not in per_fn:
+    head = _key(flavor, nums, kinds, tuple_grads)
+    seen = [k for k in list(per_fn) if k[:-1] == head]  # (keys with a pattern)
+    if len(seen) >= MAX_PATTERNS and _key(flavor, nums, kinds, tuple_grads, pat) \
+            not in per_fn:
         return None
     return pat
 
@@ -135,8 +140,7 @@ class Deferred:
 
 def building(fn, flavor, argnums, arg_kinds):
     """Stand-ins for the functions of a derivative now being built, else ``None``."""
-    key = (flavor, tuple(argnums), tuple(arg_kinds), False, _rules_core.generation[0])
-    if (fn, key) not in getattr(_building, "stack", ()):
+    if (fn, _key(flavor, argnums, arg_kinds)) not in getattr(_building, "stack", ()):
         return None
     names = ("fwd", "bwd") if flavor == "split" else ("jvp",)
     fns = tuple(Deferred(fn, flavor, tuple(argnums), tuple(arg_kinds), i,
