@@ -34,15 +34,9 @@ def setitem_bases(tree) -> set:
             and isinstance(n.targets[0], gast.Subscript)}
 
 
-def mutated_lists(tree) -> set:
-    """Names of lists changed in place by ``append`` or ``pop``."""
-    return {n.func.value.id for n in walk.nodes(tree) if type(n) is gast.Call
-            and isinstance(n.func, gast.Attribute) and n.func.attr in ("append", "pop")
-            and isinstance(n.func.value, gast.Name)}
-
-
 def written_bases(tree) -> set:
-    """``setitem_bases(tree) | mutated_lists(tree)``, in one walk."""
+    """Names of arrays assigned into (``x[i] = v``) and of lists changed in place by
+    ``append`` or ``pop``, in one walk."""
     out = set()
     for n in walk.nodes(tree):
         t = type(n)
@@ -122,18 +116,28 @@ _VIEWS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.asa
           np.flipud, np.rot90, np.real, np.imag, runtime.as_sequence}
 
 
+_UNKNOWN = object()
+
+
+def _callee(call, ctx):
+    """What a call calls: the object behind one of sct's placeholders, or what the
+    user's name refers to now (``np.reshape``, a helper); ``_UNKNOWN`` if neither."""
+    fn = getattr(call.func, "ref_object", None)
+    if fn is not None or ctx is None:
+        return fn if fn is not None else _UNKNOWN
+    from .resolve import _MISSING, Resolver
+    try:
+        fn = Resolver(ctx).name(call.func)
+    except Exception:  # a name that cannot be looked up now
+        return _UNKNOWN
+    return _UNKNOWN if fn is _MISSING else fn
+
+
 def _is_view_call(v, ctx) -> bool:
     """A call of a function that may return a view of its first argument: one sct
     wrote (a placeholder) or one the user wrote (``np.reshape(c, ...)``)."""
-    fn = getattr(v.func, "ref_object", None)
-    if fn is None and ctx is not None:
-        from .resolve import Resolver
-        try:
-            fn = Resolver(ctx).name(v.func)
-        except Exception:  # a name that cannot be looked up now: not a known view
-            fn = None
     try:
-        return fn in _VIEWS
+        return _callee(v, ctx) in _VIEWS
     except TypeError:  # unhashable
         return False
 
@@ -203,13 +207,9 @@ def _may_return_an_argument(call, ctx) -> bool:
     objects, except the views in ``_VIEWS`` (checked on their own)."""
     if not any(isinstance(a, gast.Name) for a in call.args):
         return False
-    fn = getattr(call.func, "ref_object", None)
-    if fn is None:
-        from .resolve import Resolver
-        try:
-            fn = Resolver(ctx).name(call.func)
-        except Exception:
-            return True
+    fn = _callee(call, ctx)
+    if fn is _UNKNOWN:
+        return True
     from .rules import lookup
     try:
         return lookup(fn) is None and fn not in _NEW_OBJECTS
