@@ -53,7 +53,7 @@ def _diff_reads(value, resolved) -> set:
         if obj is not None:
             r = lookup(obj)
             if r is not None and r.template is not None:
-                flows, params = r.flow_params(), r.params
+                flows, params = r.flow_params, r.params
         for i, a in enumerate(value.args):
             if flows is None or i >= len(params) or params[i] in flows:
                 out |= _reads(a)

@@ -82,7 +82,6 @@ class Rule:
         self.user = user
         self.arrays = arrays
         self._parsed = None
-        self._flows = None
         self._lock = threading.Lock()
 
     # -- the template, parsed once on first use -------------------------------
@@ -107,14 +106,13 @@ class Rule:
                     self._parsed = _parse_template(self.template)
         return self._parsed
 
+    @functools.cached_property
     def flow_params(self):
         """The parameters whose derivative reaches the result: those the templates
         write as ``d[p] +=`` or read as ``d[p]`` (``unreduce(g, x)`` reads ``x`` only
         for its shape: not ``x``). ``None``: every parameter (no template)."""
         if self.template is None:
             return None
-        if self._flows is not None:
-            return self._flows
         adj, tan, _ = self.parsed()
         found = set()
         for stmt in list(adj) + list(tan):
@@ -122,8 +120,7 @@ class Rule:
                 if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and \
                         n.value.id == "d" and isinstance(n.slice, gast.Name):
                     found.add(n.slice.id)
-        self._flows = found & set(self.params)
-        return self._flows
+        return found & set(self.params)
 
     def has_mode(self, mode: str) -> bool:
         if self.nondiff:
