@@ -32,7 +32,7 @@ def _reads(node) -> set:
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
-def _diff_reads(value, resolved) -> set:
+def diff_reads(value, resolved) -> set:
     """Names whose derivative can flow into ``value``."""
     if isinstance(value, (gast.Compare, gast.BoolOp)):
         return set()
@@ -64,19 +64,20 @@ def _diff_reads(value, resolved) -> set:
     return _reads(value)
 
 
-def _edges(tree, resolved):
-    """``(target, sources)`` for every assignment, loop target included."""
+def _edges(tree, resolved, stopped=frozenset()):
+    """``(target, sources)`` for every assignment, loop target included; names in
+    ``stopped`` take no derivative from their sources."""
     edges = []
     for node in walk.nodes(tree):
         if isinstance(node, gast.Assign):
-            srcs = _diff_reads(node.value, resolved)
+            srcs = diff_reads(node.value, resolved)
             for t in node.targets:
                 if isinstance(t, gast.Subscript):  # x[i] = v: x depends on v and on x
                     edges.append((t.value.id, srcs | {t.value.id}))
                     continue
                 for n in walk.nodes(t):
                     if isinstance(n, gast.Name):
-                        edges.append((n.id, srcs))
+                        edges.append((n.id, set() if n.id in stopped else srcs))
         elif isinstance(node, gast.For):
             edges.append((node.target.id, _reads(node.iter)))
         elif isinstance(node, gast.Expr) and _is_append(node.value):
@@ -110,9 +111,13 @@ def returned(tree) -> set:
             for n in walk.nodes(s) if isinstance(n, gast.Name)}
 
 
-def run(tree, ctx, active_args, resolved) -> set:
-    """The set of active names, given the names of the active arguments."""
-    edges = _edges(tree, resolved)
+def run(tree, ctx, active_args, resolved, stopped=frozenset()) -> set:
+    """The set of active names, given the names of the active arguments.
+
+    ``stopped``: names treated as constants, whatever they are computed from (values
+    whose adjoint is known to be zero, see invariance.py).
+    """
+    edges = _edges(tree, resolved, stopped)
     varied = _closure(active_args, edges, forward=True)
     useful = _closure(returned(tree), edges, forward=False)
     return varied & useful

@@ -7,6 +7,7 @@
     kinds      scalar / array / container per name             (kinds.py)
     shapes     symbolic shapes from the arguments' shapes      (shapes.py)
     activity   names that carry derivatives                    (activity.py)
+    invariance values the result does not change with: constants (invariance.py)
     calls      derivatives of called user functions            (calls.py)
     reverse    forward sweep + reversed accumulation           (reverse.py, broadcast.py)
     assemble   sweeps -> function definitions                  (assemble.py)
@@ -29,8 +30,8 @@ from dataclasses import dataclass
 import gast
 
 from . import walk
-from . import (activity, assemble, calls, check, emit, forward, kinds, normalize, quote,
-               resolve, shapes)
+from . import (activity, assemble, calls, check, emit, forward, invariance, kinds,
+               normalize, quote, resolve, shapes)
 from . import reverse
 from .names import Namer
 from .rules import lookup
@@ -132,6 +133,9 @@ def build(fn, flavor, argnums, arg_kinds, tuple_grads=False, arg_shapes=None) ->
     ctx.shapes = kinds.shape_classes(tree, resolved, known)
     ctx.arg_names = names
     active = activity.run(tree, ctx, set(active_args), resolved)
+    zero = invariance.zero_adjoints(tree, active, resolved, ctx.shapes, env)
+    if zero:  # (a shifted softmax's max): constants, as stop_gradient makes them
+        active = activity.run(tree, ctx, set(active_args), resolved, stopped=zero)
     if flavor in ("jvp", "tangent"):
         return _build_forward(ctx, tree, resolved, env, active, active_args,
                               flavor == "tangent")

@@ -453,9 +453,9 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
             after checking at run time that the output is a scalar).
     """
     ctx.loop_counters = {}
-    from .activity import _diff_reads
+    from .activity import diff_reads
     ctx.loop_locals, ctx.loop_touched = blocks.loop_facts(
-        tree, lambda v: _diff_reads(v, resolved))
+        tree, lambda v: diff_reads(v, resolved))
     counts = _assign_counts(tree)
     ctx.other_assignments = {
         n.target.id: counts.get(n.target.id, 0) > 1

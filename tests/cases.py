@@ -52,6 +52,31 @@ def mlp_loss(W1, b1, W2, b2, X, Y):
     return -np.mean(np.sum(Y * logp, axis=1))
 
 
+
+# --- a shifted softmax: the max's adjoint is zero (sct/invariance.py), ties too --------
+def log_softmax_ties(z, w):
+    m = np.max(z, axis=1, keepdims=True)
+    logp = z - m - np.log(np.sum(np.exp(z - m), axis=1, keepdims=True))
+    return np.sum(w * logp)
+
+
+def softmax_weights(z, v):
+    e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+    p = e / np.sum(e, axis=-1, keepdims=True)
+    return np.sum(p * v)
+
+
+def logsumexp(x):
+    m = np.max(x)
+    return m + np.log(np.sum(np.exp(x - m)))
+
+
+def shifted_not_invariant(z):
+    # the max is over the other axis, and a square is not invariant: both kept
+    m = np.max(z, axis=0, keepdims=True)
+    a = np.log(np.sum(np.exp(z - m), axis=1))
+    return np.sum(a) + np.sum((z - np.min(z)) ** 2)
+
 def reductions(x):
     a = np.sum(x, axis=0)
     b = np.mean(x, axis=1, keepdims=True)
@@ -439,6 +464,7 @@ def vector_out(x):
 
 rng = np.random.default_rng(0)
 _X = rng.normal(size=(5, 4))
+_TIES = np.array([[1.0, 3.0, 3.0, -0.5], [2.0, 2.0, 0.5, 2.0], [0.3, -1.2, 0.8, 0.1]])
 _Y = np.eye(3)[rng.integers(0, 3, size=5)]
 
 CASES = [
@@ -449,6 +475,10 @@ CASES = [
                     rng.normal(size=(6, 3)) * 0.5, rng.normal(size=3) * 0.1, _X, _Y),
          (0, 1, 2, 3)),
     Case(reductions, (rng.normal(size=(3, 4)),), (0,)),
+    Case(log_softmax_ties, (_TIES, rng.normal(size=(3, 4))), (0, 1)),
+    Case(softmax_weights, (_TIES, rng.normal(size=(3, 4))), (0, 1)),
+    Case(logsumexp, (_TIES[0],), (0,)),
+    Case(shifted_not_invariant, (_TIES,), (0,)),
     Case(shapes, (rng.normal(size=(3, 2)), rng.normal(size=(3, 2))), (0, 1)),
     Case(indexing, (rng.normal(size=5),), (0,)),
     Case(matrix_index, (rng.normal(size=(3, 3)),), (0,)),

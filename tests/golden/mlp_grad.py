@@ -2,8 +2,7 @@ def mlp_loss_grad(W1, b1, W2, b2, X, Y):
     # forward sweep
     h = np.tanh(X @ W1 + b1)
     z = h @ W2 + b2
-    max_z = np.max(z, axis=1, keepdims=True)
-    z_1 = z - max_z
+    z_1 = z - np.max(z, axis=1, keepdims=True)
     exp_z = np.exp(z_1)
     sum_exp_z = np.sum(exp_z, axis=1, keepdims=True)
     logp = z_1 - np.log(sum_exp_z)
@@ -18,13 +17,10 @@ def mlp_loss_grad(W1, b1, W2, b2, X, Y):
     log_sum_exp_z_bar = -np.sum(logp_bar, axis=1, keepdims=True)
     sum_exp_z_bar = log_sum_exp_z_bar / sum_exp_z
     z_1_bar = logp_bar + sum_exp_z_bar * exp_z
-    # golden_cases.py:18  z = z - np.max(z, axis=1, keepdims=True)
-    max_z_bar = -np.sum(z_1_bar, axis=1, keepdims=True)
-    z_bar = z_1_bar + max_z_bar * extremum_mask(z, max_z, 1, True)
     # golden_cases.py:17  z = h @ W2 + b2
-    b2_bar = np.sum(z_bar, axis=0)
-    h_bar = z_bar @ W2.T
-    W2_bar = h.T @ z_bar
+    b2_bar = np.sum(z_1_bar, axis=0)
+    h_bar = z_1_bar @ W2.T
+    W2_bar = h.T @ z_1_bar
     # golden_cases.py:16  h = np.tanh(X @ W1 + b1)
     X_at_W1_plus_b1_bar = h_bar * (1.0 - h * h)
     b1_bar = np.sum(X_at_W1_plus_b1_bar, axis=0)
