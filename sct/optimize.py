@@ -62,9 +62,11 @@ class _Opt:
                         isinstance(s.value, gast.Name) and s.value.id == target.id):
                     env[target.id] = s.value
                 folded = self.fold(s.value)
-                if isinstance(target, gast.Name) and target.id in self.written and \
-                        new_object(s.value) and not new_object(folded):
-                    # a = x * 1.0; a[0] = v must not become a = x; x[0] = v
+                if isinstance(target, gast.Name) and new_object(s.value) and \
+                        not new_object(folded) and (target.id in self.written or
+                                                    _reads(folded) & self.written):
+                    # a = x * 1.0; a[0] = v must not become a = x; x[0] = v, nor
+                    # g = a * 1.0; a[0] = v become g = a (g would see the write)
                     folded = s.value
                 if folded is not s.value:
                     s.value = folded
