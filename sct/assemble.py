@@ -73,8 +73,11 @@ def fused(sweeps, tree, ctx, kinds, name, returns, seed_param):
     body = [comment("=forward sweep")] + sweeps.fwd + [comment("="),
                                                         comment("=reverse sweep")]
     body += sweeps.rev + [gast.Return(value=ret)]
-    body = optimize.run(body, floats=_floats(sweeps, kinds), pure_call=ctx.pure_call)
-    body = specialize.run(batch.run(body, ctx), ctx)
+    floats = _floats(sweeps, kinds)
+    body = optimize.run(body, floats=floats, pure_call=ctx.pure_call)
+    body, dropped = specialize.run(batch.run(body, ctx), ctx)
+    if dropped:  # values read only for a shape or a count: now unread, or constants
+        body = optimize.run(body, floats=floats, pure_call=ctx.pure_call)
     body = fold.run(body, ctx.temporaries, ctx.pure_call, ctx.user_names)
     extra = [(ctx.seed_name, 1.0)] if seed_param else []
     return _fdef(name, _args(tree, extra), _tidy(body))

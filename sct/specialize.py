@@ -16,6 +16,15 @@ axes kept) takes its place and the array is never made::
     e_bar = unreduce(s_bar, e, 1, False)       ->  e_bar = s_bar[:, None]
     z_bar = logp_bar + e_bar * e                   (e_bar's one use: unchanged)
 
+The adjoint of a mean is a uniform array: ``unreduce(c, s, None, False)`` for a scalar
+``c``. Spread again (the mean of a row sum), it is still uniform, and ``c`` itself
+takes the place of both. The count a mean divides by, ``reduced_count(x, axis)``,
+is a product of sizes the arguments carry, so ``x`` itself is no longer needed::
+
+    s_bar = unreduce(-1.0 / reduced_count(s, None), s, None, False)
+    e_bar = unreduce(s_bar, e, 1, False)       ->  e_bar = -1.0 / Y.shape[0]
+    logp_bar = Y * e_bar                           (then s and e go: nothing reads them)
+
 Before: a function body after optimize and batch. After: the same body, with the
 calls whose operands have decided shapes (``ctx.shapes``) rewritten.
 """
@@ -27,7 +36,8 @@ import numpy as np
 
 from . import walk
 from .normalize import load
-from .runtime import extremum_mask, matmul_adjoint_a, matmul_adjoint_b, unreduce
+from .runtime import (extremum_mask, matmul_adjoint_a, matmul_adjoint_b, reduced_count,
+                      unreduce)
 
 _SPREADING = (gast.Add, gast.Sub, gast.Mult, gast.Div)
 
@@ -96,8 +106,12 @@ def _kept(call, classes):
         return None
     g, x, axis, keepdims = call.args
     shape = _shape_of(x, classes)
+    if shape is not None and _scalar(g, classes):
+        return g  # a scalar broadcasts, whatever the axes
     if shape is None or not isinstance(keepdims, gast.Constant) or not isinstance(
-            axis, gast.Constant) or not isinstance(g, (gast.Name, gast.Constant)):
+            axis, gast.Constant):
+        return None
+    if not isinstance(g, (gast.Name, gast.Constant)):
         return None
     if keepdims.value is True or axis.value is None:
         return g  # already broadcasts: kept axes, or a scalar
@@ -131,8 +145,8 @@ def _unreduce_operands(node, classes):
                 setattr(node, side, kept)
 
 
-def _single_uses(all_nodes, classes):
-    """``{assignment: kept g}`` for ``t = unreduce(...)`` whose one read spreads it."""
+def _spread_uses(all_nodes, classes):
+    """``{assignment: kept g}`` for ``t = unreduce(...)`` whose every read spreads it."""
     assigned: dict = {}
     reads: dict = {}
     loads: dict = {}
@@ -150,26 +164,151 @@ def _single_uses(all_nodes, classes):
                     reads.setdefault(own.id, []).append((n, other))
     out = {}
     for name, defs in assigned.items():
-        if len(defs) != 1 or loads.get(name) != 1 or len(reads.get(name, ())) != 1:
+        uses = reads.get(name, ())
+        if len(defs) != 1 or not uses or loads.get(name) != len(uses):
             continue
         call = defs[0].value
-        binop, other = reads[name][0]
-        if isinstance(call, gast.Call) and len(call.args) == 4 and _spreads(
-                binop.op, other, call.args[1], classes):
+        if isinstance(call, gast.Call) and len(call.args) == 4 and all(
+                _spreads(binop.op, other, call.args[1], classes)
+                for binop, other in uses):
             kept = _kept(call, classes)
             if kept is not None:
                 out[defs[0]] = kept
     return out
 
 
-def run(stmts, ctx) -> list:
-    """``stmts`` with helper calls on decided shapes written as NumPy."""
+def _scalar(node, classes) -> bool:
+    """Whether an expression is a scalar: numbers, scalar names, sizes, arithmetic."""
+    t = type(node)
+    if t is gast.Constant:
+        return type(node.value) in (int, float)
+    if t is gast.Name:
+        return classes.get(node.id) == ()
+    if t is gast.BinOp:
+        return _scalar(node.left, classes) and _scalar(node.right, classes)
+    if t is gast.UnaryOp:
+        return _scalar(node.operand, classes)
+    return t is gast.Subscript and type(node.value) is gast.Attribute and \
+        node.value.attr == "shape"  # x.shape[i], made by _count
+
+
+def _size_sources(stmts, ctx, classes) -> dict:
+    """``{symbol: (parameter, axis)}``: where each symbolic size can be read."""
+    stored = {n.id for n in walk.name_nodes(gast.Module(body=stmts, type_ignores=[]))
+              if type(n.ctx) is gast.Store}
+    out: dict = {}
+    for p in getattr(ctx, "arg_names", ()):
+        shape = classes.get(p)
+        if isinstance(shape, tuple) and p not in stored:  # never rebound
+            for i, n in enumerate(shape):
+                out.setdefault(n, (p, i))
+    return out
+
+
+def _count(call, classes, sources, defs):
+    """``reduced_count(x, axis)`` on a decided ``x`` as a product of argument sizes."""
+    if getattr(call.func, "ref_object", None) is not reduced_count or call.keywords \
+            or len(call.args) != 2:
+        return None
+    axis = call.args[1]
+    if type(axis) is gast.Name and len(defs.get(axis.id, ())) == 1:
+        axis = defs[axis.id][0]  # a constant axis tuple held in a name
+    axis = _constant(axis)
+    shape = _shape_of(call.args[0], classes)
+    if shape is None or axis is _NOT_CONSTANT:
+        return None
+    axes = range(len(shape)) if axis is None else (
+        axis if isinstance(axis, tuple) else (axis,))
+    if not all(type(a) is int and -len(shape) <= a < len(shape) for a in axes):
+        return None
+    dims = [shape[a] for a in axes]
+    if 0 in dims:
+        return gast.Constant(value=1, kind=None)  # (an empty reduction counts one)
+    out = None
+    for n in dims:
+        if n == 1:
+            continue
+        if n not in sources:
+            return None
+        p, i = sources[n]
+        size = gast.Subscript(value=gast.Attribute(value=load(p), attr="shape",
+                                                   ctx=gast.Load()),
+                              slice=gast.Constant(value=i, kind=None), ctx=gast.Load())
+        out = size if out is None else _mul(out, size)
+    return out or gast.Constant(value=1, kind=None)
+
+
+_NOT_CONSTANT = object()
+
+
+def _constant(node):
+    """The value of a constant or a tuple of constants."""
+    if type(node) is gast.Constant:
+        return node.value
+    if type(node) is gast.Tuple and all(type(e) is gast.Constant for e in node.elts):
+        return tuple(e.value for e in node.elts)
+    return _NOT_CONSTANT
+
+
+def _uniform(all_nodes, classes, sources) -> bool:
+    """Counts as sizes, and a uniform adjoint spread again spread once; whether any
+    read of a primal value went away (dead code to remove)."""
+    changed = False
+    defs: dict = {}
+    loads: dict = {}
+    for n in all_nodes:
+        if type(n) is gast.Assign and len(n.targets) == 1 and \
+                type(n.targets[0]) is gast.Name:
+            defs.setdefault(n.targets[0].id, []).append(n.value)
+        elif type(n) is gast.Name and type(n.ctx) is gast.Load:
+            loads[n.id] = loads.get(n.id, 0) + 1
+    for n in all_nodes:
+        if type(n) in (gast.Call, gast.BinOp):
+            for field in ("args", "left", "right"):
+                v = getattr(n, field, None)
+                for i, a in enumerate(v if type(v) is list else [v]):
+                    size = _count(a, classes, sources, defs) if type(a) is gast.Call \
+                        else None
+                    if size is not None:
+                        if type(v) is list:
+                            v[i] = size
+                        else:
+                            setattr(n, field, size)
+                        changed = True
+    for n in all_nodes:
+        if type(n) is not gast.Call or getattr(n.func, "ref_object", None) is not \
+                unreduce or len(n.args) != 4 or type(n.args[0]) is not gast.Name:
+            continue
+        inner = defs.get(n.args[0].id)
+        if inner is None or len(inner) != 1 or loads.get(n.args[0].id) != 1:
+            continue
+        inner = inner[0]
+        if type(inner) is gast.Call and getattr(inner.func, "ref_object", None) is \
+                unreduce and len(inner.args) == 4 and not inner.keywords and \
+                type(inner.args[2]) is gast.Constant and inner.args[2].value is None \
+                and _scalar(inner.args[0], classes):
+            # unreduce(unreduce(c, s, None, _), x, axis, keepdims): c over x's shape
+            n.args = [walk.clone(inner.args[0]), n.args[1],
+                      gast.Constant(value=None, kind=None),
+                      gast.Constant(value=False, kind=None)]
+            changed = True
+    return changed
+
+
+def run(stmts, ctx) -> tuple:
+    """``(stmts, dropped)``: ``stmts`` with helper calls on decided shapes written as
+    NumPy; ``dropped``: whether values may now be unread or constant (worth another
+    round of optimize.py)."""
     classes = getattr(ctx, "shapes", None) or {}
     if not any(isinstance(c, tuple) for c in classes.values()):
-        return stmts
+        return stmts, False
     all_nodes = walk.nodes(gast.Module(body=stmts, type_ignores=[]))
-    for assignment, kept in _single_uses(all_nodes, classes).items():
+    dropped = _uniform(all_nodes, classes, _size_sources(stmts, ctx, classes))
+    if dropped:
+        all_nodes = walk.nodes(gast.Module(body=stmts, type_ignores=[]))
+    for assignment, kept in _spread_uses(all_nodes, classes).items():
         assignment.value = kept
+        dropped = True
     for n in all_nodes:
         for field in n._fields:  # helper calls first: a BinOp below sees their result
             v = getattr(n, field, None)
@@ -185,4 +324,4 @@ def run(stmts, ctx) -> list:
                     setattr(n, field, new)
         if type(n) is gast.BinOp:
             _unreduce_operands(n, classes)
-    return stmts
+    return stmts, dropped

@@ -1,12 +1,10 @@
 def loss_grad(w, x):
     # forward sweep
     h = np.tanh(w * x)
-    h_times_h = h * h
 
     # reverse sweep
     # golden_cases.py:12  return np.sum(h * h)
-    h_times_h_bar = unreduce(1.0, h_times_h, None, False)
-    h_bar = h_times_h_bar * h + h * h_times_h_bar
+    h_bar = h + h
     # golden_cases.py:11  h = np.tanh(w * x)
     w_times_x_bar = h_bar * (1.0 - h * h)
     w_bar = w_times_x_bar * x
