@@ -131,9 +131,9 @@ def split(sweeps, tree, ctx, kinds, name):
 
 def _tidy(body):
     """Section comments only where their section has code."""
-    def section(s):
-        return optimize._is_comment(s) and s.value.value[len(optimize.COMMENT):] \
-            .startswith("=")
+    def section(s):  # a sweep's title or the blank line between the sweeps
+        return optimize._is_comment(s) and s.value.value[len(optimize.COMMENT):] in (
+            "=", "=forward sweep", "=reverse sweep")
 
     out = list(body)
     i = 0

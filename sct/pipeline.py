@@ -51,6 +51,7 @@ class Context:
         self.temporaries: set = set()  # names normalize gave intermediate values
         self.user_names = {n.id for n in walk.nodes(quoted.tree) if isinstance(n, gast.Name)}
         self.tuple_grads = False
+        self.zero_adjoints: set = set()  # constants by invariance (invariance.py)
         self.user_calls: dict = {}
         self.guards: dict = {}
         self.forward = False  # building a forward-mode derivative (jvp)
@@ -133,7 +134,8 @@ def build(fn, flavor, argnums, arg_kinds, tuple_grads=False, arg_shapes=None) ->
     ctx.shapes = kinds.shape_classes(tree, resolved, known)
     ctx.arg_names = names
     active = activity.run(tree, ctx, set(active_args), resolved)
-    zero = invariance.zero_adjoints(tree, active, resolved, ctx.shapes, env)
+    zero = ctx.zero_adjoints = invariance.zero_adjoints(tree, active, resolved,
+                                                        ctx.shapes, env)
     if zero:  # (a shifted softmax's max): constants, as stop_gradient makes them
         active = activity.run(tree, ctx, set(active_args), resolved, stopped=zero)
     if flavor in ("jvp", "tangent"):

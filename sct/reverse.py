@@ -206,6 +206,17 @@ class _Reverse(items.ItemsReverse):
             text = self.ctx.quoted.text(s)
             out.append(comment(f"{self.ctx.quoted.filename_short}:{line}  {text}"))
 
+    def note_invariance(self, s, out):
+        """Say why a max or min the result does not change with has no adjoint."""
+        line = self.ctx.quoted.line(s)
+        self.last_label = line
+        # ("=": kept even with no code under it, see optimize._prune_comments)
+        out.append(comment(f"={self.ctx.quoted.filename_short}:{line}  "
+                           f"{self.ctx.quoted.text(s)}"))
+        what = getattr(self.resolved.get(s.value), "__name__", s.targets[0].id)
+        out.append(comment(f"=(the {what} gets no adjoint: the result does not change "
+                           "when it shifts)"))
+
     def backward_assign(self, s):
         if isinstance(s.targets[0], gast.Subscript):
             return self.backward_setitem(s)
@@ -213,6 +224,8 @@ class _Reverse(items.ItemsReverse):
         target = s.targets[0]
         names = [n.id for n in walk.nodes(target) if isinstance(n, gast.Name)]
         live = [n for n in names if n in self.active and n in self.nz]
+        if names[0] in self.ctx.zero_adjoints:
+            self.note_invariance(s, out)
         if live:
             self.label(s, out)
             call = self.user_call(s)

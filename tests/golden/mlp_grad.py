@@ -14,6 +14,8 @@ def mlp_loss_grad(W1, b1, W2, b2, X, Y):
     log_sum_exp_z_bar = -np.sum(logp_bar, axis=1, keepdims=True)
     sum_exp_z_bar = log_sum_exp_z_bar / sum_exp_z
     z_1_bar = logp_bar + sum_exp_z_bar * exp_z
+    # golden_cases.py:18  z = z - np.max(z, axis=1, keepdims=True)
+    # (the max gets no adjoint: the result does not change when it shifts)
     # golden_cases.py:17  z = h @ W2 + b2
     b2_bar = np.sum(z_1_bar, axis=0)
     h_bar = z_1_bar @ W2.T
