@@ -145,10 +145,23 @@ def _unreduce_operands(node, classes):
                 setattr(node, side, kept)
 
 
+def _spreads_up(chain, x, classes):
+    """Whether a value read where ``chain`` starts meets ``x``'s shape in an elementwise
+    operation. ``chain``: ``[(binop, other operand), ...]`` from the read up through
+    the enclosing operations; on the way, only scalars may join it (``t * 2 * h``:
+    elementwise operations commute with broadcasting)."""
+    for binop, other in chain:
+        if _spreads(binop.op, other, x, classes):
+            return True
+        if not isinstance(binop.op, _SPREADING) or not _scalar(other, classes):
+            return False
+    return False
+
+
 def _spread_uses(all_nodes, classes):
     """``{assignment: kept g}`` for ``t = unreduce(...)`` whose every read spreads it."""
     assigned: dict = {}
-    reads: dict = {}
+    parents: dict = {}  # id(operand) -> (the BinOp, the other operand)
     loads: dict = {}
     for n in all_nodes:
         t = type(n)
@@ -159,9 +172,16 @@ def _spread_uses(all_nodes, classes):
             if len(n.targets) == 1 and type(n.targets[0]) is gast.Name:
                 assigned.setdefault(n.targets[0].id, []).append(n)
         elif t is gast.BinOp:
-            for own, other in ((n.left, n.right), (n.right, n.left)):
-                if type(own) is gast.Name:
-                    reads.setdefault(own.id, []).append((n, other))
+            parents[id(n.left)] = (n, n.right)
+            parents[id(n.right)] = (n, n.left)
+    reads: dict = {}
+    for n in all_nodes:
+        if type(n) is gast.Name and id(n) in parents:
+            chain, node = [], n
+            while id(node) in parents:
+                chain.append(parents[id(node)])
+                node = chain[-1][0]
+            reads.setdefault(n.id, []).append(chain)
     out = {}
     for name, defs in assigned.items():
         uses = reads.get(name, ())
@@ -169,8 +189,7 @@ def _spread_uses(all_nodes, classes):
             continue
         call = defs[0].value
         if isinstance(call, gast.Call) and len(call.args) == 4 and all(
-                _spreads(binop.op, other, call.args[1], classes)
-                for binop, other in uses):
+                _spreads_up(chain, call.args[1], classes) for chain in uses):
             kept = _kept(call, classes)
             if kept is not None:
                 out[defs[0]] = kept

@@ -311,3 +311,18 @@ def test_a_size_only_a_rebound_argument_carries_is_counted_at_run_time():
     df = sct.grad(carried_mean)
     df(x, 3)
     assert "reduced_count(" in sct.source(df)
+
+
+def squares(x, y):
+    return np.sum(np.tanh(x) ** 2 + np.sin(y) * y)
+
+
+@pytest.mark.parametrize("shape", [(5,), (3, 4), (1, 4), (3, 1)])
+def test_a_uniform_seed_times_a_scalar_still_spreads(shape):
+    # the seed's reads: seed * 2 * tanh_x (a scalar joins first), seed * y, sin_y * seed
+    args = (rng.normal(size=shape), rng.normal(size=shape))
+    _check(squares, args, (0, 1))
+    df = sct.grad(squares, argnums=(0, 1))
+    df(*args)
+    src = sct.source(df)
+    assert "unreduce" not in src and "2.0 * tanh_x" in src
