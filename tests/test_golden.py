@@ -25,6 +25,7 @@ GOLDEN = {
     "scalar_loop_grad": (sct.grad(gc.scalar_loop, argnums=(0, 1)), (0.5, 0.1, 3)),
     "branch_grad": (sct.grad(gc.branch), (0.5,)),
     "calls_helper_grad": (sct.grad(gc.calls_helper, argnums=(0, 1)), (0.5, 0.1)),
+    "logsumexp_grad": (sct.grad(gc.logsumexp), (np.array([0.5, 2.0, 1.0]),)),
 }
 
 

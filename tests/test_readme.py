@@ -5,6 +5,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -29,8 +31,9 @@ def test_readme_shows_the_demo_output():
     assert out.strip() == shown.strip()
 
 
-def test_readme_shows_the_golden_loop_source():
-    with open(os.path.join(ROOT, "tests", "golden", "scalar_loop_grad.py")) as fh:
+@pytest.mark.parametrize("name", ["scalar_loop_grad", "logsumexp_grad"])
+def test_readme_shows_the_golden_source(name):
+    with open(os.path.join(ROOT, "tests", "golden", f"{name}.py")) as fh:
         golden = fh.read()
     assert golden in readme()
 
