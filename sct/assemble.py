@@ -77,7 +77,8 @@ def fused(sweeps, tree, ctx, kinds, name, returns, seed_param):
     body = optimize.run(body, floats=floats, pure_call=ctx.pure_call)
     body, dropped = specialize.run(batch.run(body, ctx), ctx)
     if dropped:  # values read only for a shape or a count: now unread, or constants
-        body = optimize.run(body, floats=floats, pure_call=ctx.pure_call)
+        # (one round forwards the new constants and copies and removes what is unread)
+        body = optimize.run(body, floats=floats, pure_call=ctx.pure_call, max_rounds=1)
     body = fold.run(body, ctx.temporaries, ctx.pure_call, ctx.user_names)
     extra = [(ctx.seed_name, 1.0)] if seed_param else []
     return _fdef(name, _args(tree, extra), _tidy(body))
