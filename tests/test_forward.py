@@ -262,3 +262,25 @@ def test_the_tangent_flavor_returns_only_the_tangent_and_drops_value_only_work()
     np.testing.assert_array_equal(only.functions[0](W, x, v), tangent)
     assert "return out, out_dot" in both.sources[0]
     assert "return out_dot" in only.sources[0] and "out =" not in only.sources[0]
+
+
+def test_a_repeated_jvp_reuses_its_build_and_still_checks_what_it_must(monkeypatch):
+    import api_module as m
+
+    x = np.array([0.3, -0.8, 1.1])
+    t = np.array([1.0, 0.5, -2.0])
+    first = sct.jvp(m.uses_act, (x,), (t,))[1]
+    again = sct.jvp(m.uses_act, (x,), (t,))[1]
+    # d/dx sum(tanh(x) x) . t = sum(((1 - tanh^2) x + tanh) t)
+    want = np.sum(((1.0 - np.tanh(x) ** 2) * x + np.tanh(x)) * t)
+    assert first == again == pytest.approx(want, rel=1e-13)
+    # a helper rebound after the build: the derivative follows, as grad's does
+    monkeypatch.setattr(m, "act", np.sin)
+    assert sct.jvp(m.uses_act, (x,), (t,))[1] == pytest.approx(
+        np.sum((np.cos(x) * x + np.sin(x)) * t), rel=1e-13)
+    # a tangent for an integer argument is refused on every call, not just the first
+    f = scalar_loop
+    assert sct.jvp(f, (0.7, 0.3, 4), (1.0, 0.0, 0.0))[1] == pytest.approx(
+        sct.grad(f)(0.7, 0.3, 4), rel=1e-12)
+    with pytest.raises(sct.NotDifferentiable):
+        sct.jvp(f, (0.7, 0.3, 4), (1.0, 0.0, 1.0))
