@@ -77,6 +77,13 @@ def shifted_not_invariant(z):
     a = np.log(np.sum(np.exp(z - m), axis=1))
     return np.sum(a) + np.sum((z - np.min(z)) ** 2)
 
+
+def gaussian_nll(L, r):
+    # a Gaussian's negative log-likelihood, covariance S = L L^T + I
+    S = L @ L.T + np.eye(3)
+    return 0.5 * (r @ np.linalg.solve(S, r) + np.log(np.linalg.det(S))) + np.trace(
+        np.linalg.inv(S) @ L)
+
 def reductions(x):
     a = np.sum(x, axis=0)
     b = np.mean(x, axis=1, keepdims=True)
@@ -475,6 +482,7 @@ CASES = [
                     rng.normal(size=(6, 3)) * 0.5, rng.normal(size=3) * 0.1, _X, _Y),
          (0, 1, 2, 3)),
     Case(reductions, (rng.normal(size=(3, 4)),), (0,)),
+    Case(gaussian_nll, (rng.normal(size=(3, 3)) * 0.5, rng.normal(size=3)), (0, 1)),
     Case(log_softmax_ties, (_TIES, rng.normal(size=(3, 4))), (0, 1)),
     Case(softmax_weights, (_TIES, rng.normal(size=(3, 4))), (0, 1)),
     Case(logsumexp, (_TIES[0],), (0,)),

@@ -1,0 +1,63 @@
+"""Rules for linear algebra: inverses, linear solves, determinants, traces.
+
+Matrices may come in stacks (``(..., n, n)``); ``np.swapaxes(a, -1, -2)`` is the
+transpose of every matrix in a stack.
+"""
+
+import numpy as np
+
+from ..runtime import matmul_adjoint_a
+from .core import adjoint, d, rule, tangent
+
+
+def _matrices(rng, n=3, stack=()):
+    """Well-conditioned matrices: a random one plus ``n`` times the identity."""
+    return rng.normal(size=stack + (n, n)) + n * np.eye(n)
+
+
+# --- inverses and solves ------------------------------------------------------------
+@rule(np.linalg.inv,
+      examples=lambda rng: [((_matrices(rng),), {}), ((_matrices(rng, 2, (4,)),), {})])
+def inv(y, a):
+    # d(A^-1) = -A^-1 dA A^-1
+    with adjoint:
+        yt = np.swapaxes(y, -1, -2)
+        d[a] += -(yt @ d[y] @ yt)
+    with tangent:
+        d[y] = -(y @ d[a] @ y)
+
+
+@rule(np.linalg.solve,
+      examples=lambda rng: [((_matrices(rng), rng.normal(size=3)), {}),
+                            ((_matrices(rng), rng.normal(size=(3, 2))), {}),
+                            ((_matrices(rng, 2, (4,)), rng.normal(size=(4, 2, 3))), {})])
+def solve(x, a, b):
+    # x = A^-1 b: b_bar = A^-T x_bar, A_bar = -b_bar x^T; dx = A^-1 (db - dA x)
+    with adjoint:
+        g = np.linalg.solve(np.swapaxes(a, -1, -2), d[x])
+        d[b] += g
+        d[a] += matmul_adjoint_a(-g, a, x)
+    with tangent:
+        d[x] = np.linalg.solve(a, d[b] - d[a] @ x)
+
+
+# --- determinants and traces --------------------------------------------------------
+@rule(np.linalg.det,
+      examples=lambda rng: [((_matrices(rng),), {}), ((_matrices(rng, 2, (4,)),), {})])
+def det(y, a):
+    # d det(A) = det(A) tr(A^-1 dA) (Jacobi's formula)
+    with adjoint:
+        d[a] += np.expand_dims(d[y] * y, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)
+    with tangent:
+        d[y] = y * np.sum(np.swapaxes(np.linalg.inv(a), -1, -2) * d[a], axis=(-2, -1))
+
+
+@rule(np.trace, linear=(0,),
+      examples=lambda rng: [((rng.normal(size=(3, 3)),), {}),
+                            ((rng.normal(size=(3, 4)),), {})])
+def trace(y, a):
+    # the trace of a matrix (its main diagonal summed)
+    with adjoint:
+        d[a] += d[y] * np.eye(np.shape(a)[0], np.shape(a)[1])
+    with tangent:
+        d[y] = np.trace(d[a])
