@@ -84,6 +84,14 @@ def gaussian_nll(L, r):
     return 0.5 * (r @ np.linalg.solve(S, r) + np.log(np.linalg.det(S))) + np.trace(
         np.linalg.inv(S) @ L)
 
+
+def gp_nll(ell, X, y):
+    # a Gaussian process's negative log marginal likelihood, through a Cholesky factor
+    K = np.exp(-0.5 * (X[:, None] - X[None, :]) ** 2 / (ell * ell)) + 0.1 * np.eye(4)
+    L = np.linalg.cholesky(K)
+    alpha = np.linalg.solve(L.T, np.linalg.solve(L, y))
+    return 0.5 * (y @ alpha) + np.log(np.linalg.det(L)) + np.sum(np.triu(L.T, 1))
+
 def reductions(x):
     a = np.sum(x, axis=0)
     b = np.mean(x, axis=1, keepdims=True)
@@ -482,6 +490,7 @@ CASES = [
                     rng.normal(size=(6, 3)) * 0.5, rng.normal(size=3) * 0.1, _X, _Y),
          (0, 1, 2, 3)),
     Case(reductions, (rng.normal(size=(3, 4)),), (0,)),
+    Case(gp_nll, (0.8, rng.normal(size=4), rng.normal(size=4)), (0, 2)),
     Case(gaussian_nll, (rng.normal(size=(3, 3)) * 0.5, rng.normal(size=3)), (0, 1)),
     Case(log_softmax_ties, (_TIES, rng.normal(size=(3, 4))), (0, 1)),
     Case(softmax_weights, (_TIES, rng.normal(size=(3, 4))), (0, 1)),

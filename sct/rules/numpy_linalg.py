@@ -1,4 +1,4 @@
-"""Rules for linear algebra: inverses, linear solves, determinants, traces.
+"""Rules for linear algebra: inverses, solves, determinants, Cholesky, triangles.
 
 Matrices may come in stacks (``(..., n, n)``); ``np.swapaxes(a, -1, -2)`` is the
 transpose of every matrix in a stack.
@@ -61,3 +61,49 @@ def trace(y, a):
         d[a] += d[y] * np.eye(np.shape(a)[0], np.shape(a)[1])
     with tangent:
         d[y] = np.trace(d[a])
+
+
+@rule(np.tril, linear=(0,),
+      examples=lambda rng: [((rng.normal(size=(3, 4)),), {}),
+                            ((rng.normal(size=(2, 3, 3)),), {"k": -1})])
+def tril(y, a, k=0):
+    # a mask: the adjoint keeps the same triangle
+    with adjoint:
+        d[a] += np.tril(d[y], k)
+    with tangent:
+        d[y] = np.tril(d[a], k)
+
+
+@rule(np.triu, linear=(0,),
+      examples=lambda rng: [((rng.normal(size=(3, 4)),), {}),
+                            ((rng.normal(size=(2, 3, 3)),), {"k": 1})])
+def triu(y, a, k=0):
+    with adjoint:
+        d[a] += np.triu(d[y], k)
+    with tangent:
+        d[y] = np.triu(d[a], k)
+
+
+def _spd(rng, n=3, stack=()):
+    """Symmetric positive definite matrices."""
+    m = rng.normal(size=stack + (n, n))
+    return m @ np.swapaxes(m, -1, -2) + n * np.eye(n)
+
+
+@rule(np.linalg.cholesky,
+      examples=lambda rng: [((_spd(rng),), {}), ((_spd(rng, 2, (3,)),), {})])
+def cholesky(y, a):
+    # A = L L^T, read from A's lower triangle: dL = L phi(L^-1 S L^-T), S = dA's lower
+    # triangle mirrored, phi = the lower triangle with the diagonal halved. phi is
+    # self-adjoint, so A_bar = tril(M) + tril(M^T, -1), M = L^-T phi(L^T L_bar) L^-1.
+    with adjoint:
+        p = np.swapaxes(y, -1, -2) @ d[y]
+        p = np.tril(p) - 0.5 * p * np.eye(np.shape(y)[-1])
+        yt = np.swapaxes(y, -1, -2)
+        m = np.swapaxes(np.linalg.solve(yt, np.swapaxes(np.linalg.solve(yt, p), -1, -2)),
+                        -1, -2)
+        d[a] += np.tril(m) + np.tril(np.swapaxes(m, -1, -2), -1)
+    with tangent:
+        s = np.tril(d[a]) + np.swapaxes(np.tril(d[a], -1), -1, -2)
+        q = np.linalg.solve(y, np.swapaxes(np.linalg.solve(y, s), -1, -2))
+        d[y] = y @ (np.tril(q) - 0.5 * q * np.eye(np.shape(y)[-1]))
