@@ -200,7 +200,8 @@ def _binop(value, labels, classes, rank):
     emb = ea if a is not None else eb
     if op is gast.Pow:
         if a is not None and a.scale and b is None and type(value.right) is \
-                gast.Constant and type(value.right.value) in (int, float):
+                gast.Constant and type(value.right.value) in (int, float) and \
+                math.isfinite(value.right.value):
             return _make(True, a.k * Fraction(value.right.value), emb)
         return _UNKNOWN
     if op in (gast.Add, gast.Sub):
