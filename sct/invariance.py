@@ -107,20 +107,26 @@ def zero_adjoints(tree, active, resolved, classes, kinds=None) -> set:
                 counts[s.targets[0].id] == 1 and type(s.value) is gast.Call and \
                 any(resolved.get(s.value) is c for c in _CANDIDATES):
             name = s.targets[0].id
-            emb = _embedding(() if (kinds or {}).get(name) == "S" else classes.get(name))
+            emb = _embedding(() if (kinds or {}).get(name) == "S" else classes.get(name),
+                             s.value)
             if emb is not _UNKNOWN and _invariant(body[i + 1:], name, emb, counts,
                                                   resolved, classes):
                 out.add(name)
     return out
 
 
-def _embedding(shape):
+def _embedding(shape, call):
     """The embedding of ``delta`` in the candidate itself."""
     if shape == ():
         return _ALL
-    if not isinstance(shape, tuple):
-        return _UNKNOWN
-    return tuple(None if n == 1 else i for i, n in enumerate(shape))
+    if isinstance(shape, tuple):
+        return tuple(None if n == 1 else i for i, n in enumerate(shape))
+    # no shapes (a derivative for every shape): a max over negative axes, kept
+    axes, keep = _axes(call)
+    if keep is True and axes not in (_UNKNOWN, None) and all(
+            type(a) is int and a < 0 for a in axes):
+        return frozenset(axes)
+    return _UNKNOWN
 
 
 def _invariant(stmts, name, emb, counts, resolved, classes) -> bool:
@@ -162,8 +168,8 @@ def _rank(node, classes):
 
 def _extend(lab, node, rank, classes):
     """``lab``'s embedding as an operand of a result of ``rank`` (broadcasting)."""
-    if lab.emb is _ALL:
-        return _ALL
+    if lab.emb is _ALL or type(lab.emb) is frozenset:
+        return lab.emb  # (right-aligned: broadcasting keeps it)
     own = _rank(node, classes)
     if own is None or rank is None or own > rank:
         return _UNKNOWN
@@ -245,23 +251,35 @@ def _reduction(fn):
     return None
 
 
-def _reduced(value, lab, classes, rank):
-    """A reduction of a labelled value along axes where ``delta`` is constant."""
-    kw = {k.arg: k.value for k in value.keywords}
-    if set(kw) - {"axis", "keepdims"} or (len(value.args) == 2 and "axis" in kw):
-        return _UNKNOWN
-    axis = value.args[1] if len(value.args) == 2 else kw.get("axis")
+def _axes(call):
+    """``(axes, keepdims)`` of a reduction: a tuple of ints or ``None`` (every axis),
+    and a bool; unknown when not constants."""
+    kw = {k.arg: k.value for k in call.keywords}
+    if set(kw) - {"axis", "keepdims"} or (len(call.args) == 2 and "axis" in kw) or \
+            len(call.args) > 2:
+        return _UNKNOWN, _UNKNOWN
+    axis = call.args[1] if len(call.args) == 2 else kw.get("axis")
     keep = kw.get("keepdims")
     axis = None if axis is None else _constant(axis)
     keep = False if keep is None else _constant(keep)
+    if axis is not None and axis is not _UNKNOWN and type(axis) is not tuple:
+        axis = (axis,)
+    return axis, keep
+
+
+def _reduced(value, lab, classes, rank):
+    """A reduction of a labelled value along axes where ``delta`` is constant."""
+    axis, keep = _axes(value)
     if axis is _UNKNOWN or type(keep) is not bool:
         return _UNKNOWN
     if lab.emb is _ALL:
         return lab
+    if type(lab.emb) is frozenset:  # no ranks: along the candidate's own axes, kept
+        return lab if keep and axis is not None and set(axis) <= lab.emb else _UNKNOWN
     own = _rank(value.args[0], classes)
     if own is None:
         return _UNKNOWN
-    axes = range(own) if axis is None else (axis if isinstance(axis, tuple) else (axis,))
+    axes = range(own) if axis is None else axis
     if not all(type(x) is int and -own <= x < own for x in axes):
         return _UNKNOWN
     axes = {x % own for x in axes}

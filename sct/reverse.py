@@ -62,6 +62,7 @@ class _Reverse(items.ItemsReverse):
         self.fixed = set(ctx.fixed_names)
         self.tape = None
         self.last_label = None
+        self.last_label_node = None  # the comment of the last label, to keep it
         self.maybe_defined = set(ctx.arg_names)
         self.shapes = ctx.shapes
         self.first_defs = set()  # top-level statements that define a name first
@@ -199,20 +200,24 @@ class _Reverse(items.ItemsReverse):
             return self.backward_loop(s)
         return []
 
-    def label(self, s, out):
+    def label(self, s, out, keep=False):
+        """The user's ``file:line  text`` above the block of ``s`` (once per line);
+        ``keep``: kept even with no code under it (``=``, see optimize.py)."""
         line = self.ctx.quoted.line(s)
         if line != self.last_label:
             self.last_label = line
             text = self.ctx.quoted.text(s)
-            out.append(comment(f"{self.ctx.quoted.filename_short}:{line}  {text}"))
+            self.last_label_node = comment(
+                f"{'=' if keep else ''}{self.ctx.quoted.filename_short}:{line}  {text}")
+            out.append(self.last_label_node)
+        elif keep:  # the line's label is already out: make sure it stays
+            text = self.last_label_node.value.value[len(COMMENT):]
+            if not text.startswith("="):
+                self.last_label_node.value.value = f"{COMMENT}={text}"
 
     def note_invariance(self, s, out):
         """Say why a max or min the result does not change with has no adjoint."""
-        line = self.ctx.quoted.line(s)
-        self.last_label = line
-        # ("=": kept even with no code under it, see optimize._prune_comments)
-        out.append(comment(f"={self.ctx.quoted.filename_short}:{line}  "
-                           f"{self.ctx.quoted.text(s)}"))
+        self.label(s, out, keep=True)
         what = getattr(self.resolved.get(s.value), "__name__", s.targets[0].id)
         out.append(comment(f"=(the {what} gets no adjoint: the result does not change "
                            "when it shifts)"))

@@ -71,6 +71,17 @@ def logsumexp(x):
     return m + np.log(np.sum(np.exp(x - m)))
 
 
+
+def softmax(z):
+    e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def attention(q, k, v):
+    # a helper derived for every shape: its max's axis is negative, kept
+    p = softmax(q @ k.T)
+    return np.sum((p @ v) ** 2)
+
 def shifted_not_invariant(z):
     # the max is over the other axis, and a square is not invariant: both kept
     m = np.max(z, axis=0, keepdims=True)
@@ -496,6 +507,8 @@ CASES = [
     Case(softmax_weights, (_TIES, rng.normal(size=(3, 4))), (0, 1)),
     Case(logsumexp, (_TIES[0],), (0,)),
     Case(shifted_not_invariant, (_TIES,), (0,)),
+    Case(attention, (rng.normal(size=(3, 4)), rng.normal(size=(5, 4)),
+                     rng.normal(size=(5, 2))), (0, 1, 2)),
     Case(shapes, (rng.normal(size=(3, 2)), rng.normal(size=(3, 2))), (0, 1)),
     Case(indexing, (rng.normal(size=5),), (0,)),
     Case(matrix_index, (rng.normal(size=(3, 3)),), (0,)),

@@ -78,3 +78,30 @@ def test_the_output_itself_depends_on_the_max():
     p /= p.sum()
     np.testing.assert_allclose(g(x), p + np.array([0.0, 1.0, 0.0]), rtol=1e-12)
     assert "extremum_mask" in sct.source(g)
+
+
+def test_a_softmax_built_for_every_shape_with_a_negative_axis():
+    # sct.vjp (and a helper called from a gradient) is built without shapes: the
+    # max over axis -1, kept, is followed from the right
+    z = _args(cases.attention)[0] @ _args(cases.attention)[1].T
+    p, back = sct.vjp(cases.softmax, z)
+    assert "extremum_mask" not in sct.source(back)
+    u = np.random.default_rng(3).normal(size=p.shape)
+    (got,) = back(u)
+    # the softmax's vector-Jacobian product: p * (u - sum(u * p, axis=-1))
+    np.testing.assert_allclose(got, p * (u - np.sum(u * p, axis=-1, keepdims=True)),
+                               rtol=1e-12, atol=1e-15)
+
+
+def positive_axis_softmax(z):
+    e = np.exp(z - np.max(z, axis=1, keepdims=True))
+    return e / np.sum(e, axis=1, keepdims=True)
+
+
+def test_without_shapes_a_positive_axis_is_not_followed():
+    # which axis 1 is depends on the rank, unknown in a derivative for every shape
+    z = np.random.default_rng(4).normal(size=(2, 3))
+    p, back = sct.vjp(positive_axis_softmax, z)
+    assert "extremum_mask" in sct.source(back)
+    u = np.ones_like(p)
+    np.testing.assert_allclose(back(u)[0], np.zeros_like(z), atol=1e-15)
