@@ -339,3 +339,28 @@ def broadcast_like(t, y):
     if np.shape(t) == np.shape(y):
         return t
     return np.array(np.broadcast_to(t, np.shape(y)))
+
+
+def einsum_transpose(subscripts, k):
+    """The subscripts of the adjoint of operand ``k`` (0 or 1) of a two-operand
+    ``np.einsum``: ``"ij,jk->ik"`` gives ``"ik,jk->ij"`` (``g, b``) for 0 and
+    ``"ij,ik->jk"`` (``a, g``) for 1.
+
+    >>> einsum_transpose("ij,jk->ik", 0), einsum_transpose("ij,jk", 1)
+    ('ik,jk->ij', 'ij,ik->jk')
+    """
+    spec = subscripts.replace(" ", "")
+    if "." in spec:
+        raise NotDifferentiable(f"einsum '{subscripts}': '...' is not supported in a "
+                                f"derivative; name the axes")
+    inputs, _, out = spec.partition("->")
+    ins = inputs.split(",")
+    if not _:  # implicit output: the indices that appear once, in order
+        out = "".join(sorted(c for c in set(inputs) - {","} if inputs.count(c) == 1))
+    own, other = ins[k], ins[1 - k]
+    for c in own:
+        if own.count(c) > 1 or (c not in out and c not in other):
+            raise NotDifferentiable(
+                f"einsum '{subscripts}': index '{c}' of operand {k} is repeated or "
+                f"summed on its own; its derivative is not supported (sum it first)")
+    return f"{out},{other}->{own}" if k == 0 else f"{other},{out}->{own}"

@@ -42,6 +42,11 @@ def bind(rule, call_args, call_keywords, what):
         else:
             out[p.name] = gast.Constant(value=p.default, kind=None) \
                 if _is_literal(p.default) else ("__default__", p.default)
+    if rule.check is not None:
+        try:
+            rule.check({k: v.value for k, v in out.items() if isinstance(v, gast.Constant)})
+        except ValueError as e:
+            raise NoDerivative(f"{what}: {e}") from None
     return out
 
 

@@ -186,3 +186,11 @@ def pops_from_the_front(x, n):
         hs.append(x * (i + 1.0))
     first = hs.pop(0)  # <- pop index
     return sum(hs) + first
+
+
+def einsum_three_operands(x):
+    return np.einsum("i,i,i->", x, x, x)  # <- three operands
+
+
+def einsum_summed_alone(A, x):
+    return np.sum(np.einsum("ij,j->j", A, x))  # <- summed alone

@@ -103,6 +103,12 @@ def gp_nll(ell, X, y):
     alpha = np.linalg.solve(L.T, np.linalg.solve(L, y))
     return 0.5 * (y @ alpha) + np.log(np.linalg.det(L)) + np.sum(np.triu(L.T, 1))
 
+
+def bilinear_form(A, x, W):
+    # einsum contractions: a batch of quadratic forms and a matrix product
+    q = np.einsum("bi,bi->b", np.einsum("bi,ij->bj", x, A), x)
+    return np.sum(np.tanh(q)) + np.sum(np.einsum("ij,jk", W, A) ** 2)
+
 def reductions(x):
     a = np.sum(x, axis=0)
     b = np.mean(x, axis=1, keepdims=True)
@@ -501,6 +507,8 @@ CASES = [
                     rng.normal(size=(6, 3)) * 0.5, rng.normal(size=3) * 0.1, _X, _Y),
          (0, 1, 2, 3)),
     Case(reductions, (rng.normal(size=(3, 4)),), (0,)),
+    Case(bilinear_form, (rng.normal(size=(3, 3)) * 0.5, rng.normal(size=(4, 3)),
+                         rng.normal(size=(2, 3))), (0, 1, 2)),
     Case(gp_nll, (0.8, rng.normal(size=4), rng.normal(size=4)), (0, 2)),
     Case(gaussian_nll, (rng.normal(size=(3, 3)) * 0.5, rng.normal(size=3)), (0, 1)),
     Case(log_softmax_ties, (_TIES, rng.normal(size=(3, 4))), (0, 1)),

@@ -155,3 +155,18 @@ def test_a_pop_with_an_index_is_refused_with_what_to_do():
     line = line_of(bad.pops_from_the_front, "pop index")
     assert f"{os.path.basename(bad.__file__)}:{line}: cannot differentiate" in msg
     assert "only be popped from its end" in msg
+
+
+def test_einsum_forms_without_a_derivative_say_so():
+    # three operands: at build time, with the line
+    with pytest.raises(sct.NoDerivative) as info:
+        sct.grad(bad.einsum_three_operands)(np.ones(3))
+    msg = str(info.value)
+    assert f"{FILE}:{line_of(bad.einsum_three_operands, 'three operands')}:" in msg
+    assert "einsum" in msg
+    # an index summed within one operand only: the subscripts are checked at build
+    with pytest.raises(sct.NoDerivative) as info:
+        sct.grad(bad.einsum_summed_alone)(np.ones((2, 3)), np.ones(3))
+    msg = str(info.value)
+    assert f"{FILE}:{line_of(bad.einsum_summed_alone, 'summed alone')}:" in msg
+    assert "index 'i' of operand 0" in msg

@@ -65,11 +65,14 @@ class Rule:
             arguments for elementwise ones, or "any").
         examples: optional ``rng -> list of (args, kwargs)`` for the rule tests, for
             primitives whose arguments are not all float arrays.
+        check: optional ``{param: constant} -> None`` run when a derivative is built,
+            with the call's constant arguments; raises ``ValueError`` to refuse it.
     """
 
     def __init__(self, fn, template, *, domain, elementwise, linear, nondiff,
-                 output, examples, user, arrays=True):
+                 output, examples, user, arrays=True, check=None):
         self.fn = fn
+        self.check = check
         self.template = template
         self.name = template.__name__ if template is not None else getattr(
             fn, "__name__", repr(fn))
@@ -172,7 +175,7 @@ def _parse_template(template):
 
 
 def rule(fn, *, domain="real", elementwise=False, linear=(), nondiff=False,
-         output="any", examples=None, arrays=True):
+         output="any", examples=None, arrays=True, check=None):
     """Register the derivative of ``fn`` (a decorator over a rule template).
 
     Args:
@@ -190,6 +193,9 @@ def rule(fn, *, domain="real", elementwise=False, linear=(), nondiff=False,
             ``axis`` or ``keepdims`` is given) or "any".
         arrays: ``fn`` accepts arrays (``math.sin`` does not), for the tests.
         examples: ``rng -> [(args, kwargs), ...]`` for the rule tests.
+        check: ``{param: value} -> None``, given the call's constant arguments when
+            a derivative is built; a ``ValueError`` it raises refuses the call with
+            its message, at the user's line (``np.einsum`` checks its subscripts).
 
     Returns:
         The template, unchanged.
@@ -213,7 +219,8 @@ def rule(fn, *, domain="real", elementwise=False, linear=(), nondiff=False,
     def register(template):
         r = Rule(fn, template, domain=domain, elementwise=elementwise,
                  linear=linear, nondiff=nondiff, output=output, examples=examples,
-                 user=not template.__module__.startswith("sct."), arrays=arrays)
+                 user=not template.__module__.startswith("sct."), arrays=arrays,
+                 check=check)
         with _registry_lock:
             _registry[_key(fn)] = r
             generation[0] += 1

@@ -1,4 +1,5 @@
-"""Rules for linear algebra: inverses, solves, determinants, Cholesky, triangles.
+"""Rules for linear algebra: inverses, solves, determinants, Cholesky, triangles,
+two-operand ``np.einsum``.
 
 Matrices may come in stacks (``(..., n, n)``); ``np.swapaxes(a, -1, -2)`` is the
 transpose of every matrix in a stack.
@@ -6,7 +7,8 @@ transpose of every matrix in a stack.
 
 import numpy as np
 
-from ..runtime import matmul_adjoint_a
+from ..errors import NotDifferentiable
+from ..runtime import einsum_transpose, matmul_adjoint_a
 from .core import adjoint, d, rule, tangent
 
 
@@ -107,3 +109,29 @@ def cholesky(y, a):
         s = np.tril(d[a]) + np.swapaxes(np.tril(d[a], -1), -1, -2)
         q = np.linalg.solve(y, np.swapaxes(np.linalg.solve(y, s), -1, -2))
         d[y] = y @ (np.tril(q) - 0.5 * q * np.eye(np.shape(y)[-1]))
+
+
+def _einsum_check(constants):
+    spec = constants.get("subscripts")
+    if isinstance(spec, str):
+        try:
+            einsum_transpose(spec, 0), einsum_transpose(spec, 1)
+        except NotDifferentiable as e:
+            raise ValueError(str(e)) from None
+
+
+@rule(np.einsum, linear=(1, 2), check=_einsum_check,
+      examples=lambda rng: [(("ij,jk->ik", rng.normal(size=(2, 3)), rng.normal(size=(3, 4))),
+                             {}),
+                            (("bij,bj->bi", rng.normal(size=(2, 3, 4)),
+                              rng.normal(size=(2, 4))), {}),
+                            (("i,j", rng.normal(size=3), rng.normal(size=2)), {}),
+                            (("ij,ij->", rng.normal(size=(2, 3)), rng.normal(size=(2, 3))),
+                             {})])
+def einsum(y, subscripts, a, b):
+    # bilinear: each operand's adjoint is the contraction of d[y] with the other one
+    with adjoint:
+        d[a] += np.einsum(einsum_transpose(subscripts, 0), d[y], b)
+        d[b] += np.einsum(einsum_transpose(subscripts, 1), a, d[y])
+    with tangent:
+        d[y] = np.einsum(subscripts, d[a], b) + np.einsum(subscripts, a, d[b])
