@@ -109,8 +109,8 @@ def _kept(call, classes):
     if shape is not None and _scalar(g, classes):
         return g  # a scalar broadcasts, whatever the axes
     if shape is None or not isinstance(keepdims, gast.Constant) or not isinstance(
-            axis, gast.Constant):
-        return None
+            axis, gast.Constant) or type(keepdims.value) is not bool:
+        return None  # (keepdims=1 keeps the axes too: not decided here)
     if not isinstance(g, (gast.Name, gast.Constant)):
         return None
     if keepdims.value is True or axis.value is None:

@@ -326,3 +326,14 @@ def test_a_uniform_seed_times_a_scalar_still_spreads(shape):
     df(*args)
     src = sct.source(df)
     assert "unreduce" not in src and "2.0 * tanh_x" in src
+
+
+def kept_by_an_int(x, c):
+    s = np.sum(x * x, axis=1, keepdims=1)  # a truthy int keeps the axis too
+    h = (x + c) * x
+    return np.sum(np.sin(s)) + np.sum(np.sum(h, axis=1, keepdims=1))
+
+
+def test_keepdims_given_as_an_int():
+    # the adjoint was spread with an extra axis: (3, 3, 4), then a crash
+    _check(kept_by_an_int, (rng.normal(size=(3, 4)), rng.normal(size=4)), (0, 1))
