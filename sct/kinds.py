@@ -186,8 +186,12 @@ def shape_classes(tree, resolved, known=None) -> dict:
                         isinstance(kw.get("keepdims"), gast.Constant) and \
                         kw["keepdims"].value is True:
                     inner = of(v.args[0])
-                    # broadcasts back onto x (a decided shape needs no marker)
-                    return f"kd:{inner}" if isinstance(inner, str) else target
+                    axis = kw.get("axis")
+                    axis = "all" if axis is None else _constant_axis(axis)
+                    if not isinstance(inner, str) or axis is None:
+                        return target  # (a decided shape needs no marker)
+                    # broadcasts back onto x; two of them only if along the same axes
+                    return f"kd:{inner}@{axis}"
                 if r is None or not r.elementwise or v.keywords:
                     return target
                 args = v.args
@@ -211,6 +215,16 @@ def shape_classes(tree, resolved, known=None) -> dict:
     return cls
 
 
+def _constant_axis(node):
+    """A reduction's constant axis as text (``1``, ``(0, 2)``), else ``None``."""
+    if isinstance(node, gast.Constant) and type(node.value) is int:
+        return repr(node.value)
+    if isinstance(node, gast.Tuple) and all(
+            isinstance(e, gast.Constant) and type(e.value) is int for e in node.elts):
+        return repr(tuple(e.value for e in node.elts))
+    return None
+
+
 def class_of(atom, classes):
     """The shape class of an atom (``None`` when unknown)."""
     if isinstance(atom, gast.Constant):
@@ -230,7 +244,7 @@ def common_class(atoms, classes):
         return shapes.broadcast(list(found))
     # a keepdims reduction of x broadcasts back onto x's shape
     found = {c for c in found if not (isinstance(c, str) and c.startswith("kd:") and
-                                      c[3:] in found)}
+                                      c[3:c.rindex("@")] in found)}
     if not found:
         return ()
     return found.pop() if len(found) == 1 else None

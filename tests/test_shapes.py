@@ -337,3 +337,21 @@ def kept_by_an_int(x, c):
 def test_keepdims_given_as_an_int():
     # the adjoint was spread with an extra axis: (3, 3, 4), then a crash
     _check(kept_by_an_int, (rng.normal(size=(3, 4)), rng.normal(size=4)), (0, 1))
+
+
+def row_times_column(X):
+    x = X[1:]  # a slice: its shape is not decided
+    r = np.sum(x, axis=1, keepdims=True)
+    c = np.sum(x, axis=0, keepdims=True)
+    return np.sum(r * c) + np.sum(np.mean(x, axis=(0, 1), keepdims=True) * x)
+
+
+def test_keepdims_reductions_along_different_axes_broadcast_against_each_other():
+    # r (n, 1) times c (1, k) was taken for one shape: no unbroadcast, 11 instead of 42
+    X = np.array([[0.0, 0.0, 0.0], [1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    g = sct.grad(row_times_column)(X)
+    # f = S^2 + S^2 / 6 with S the sum of x: each entry of x gets 2 S + 2 S / 6 = 49
+    np.testing.assert_allclose(g, [[0.0, 0.0, 0.0], [49.0] * 3, [49.0] * 3])
+    _check(row_times_column, (rng.normal(size=(4, 3)),), 0)
+    (got,) = sct.vjp(row_times_column, X)[1](1.0)  # built for every shape
+    np.testing.assert_allclose(got, g, rtol=1e-13)
