@@ -12,7 +12,8 @@ from __future__ import annotations
 import gast
 
 from . import walk
-from . import batch, fold, optimize, specialize
+from . import batch, escape, fold, optimize, specialize
+from .mutation import _callee
 from .normalize import assign, load, store
 from .reverse import comment
 from .runtime import as_grad, zeros_like
@@ -81,7 +82,16 @@ def fused(sweeps, tree, ctx, kinds, name, returns, seed_param):
         body = optimize.run(body, floats=floats, pure_call=ctx.pure_call, max_rounds=1)
     body = fold.run(body, ctx.temporaries, ctx.pure_call, ctx.user_names)
     extra = [(ctx.seed_name, 1.0)] if seed_param else []
-    return _fdef(name, _args(tree, extra), _tidy(body))
+    args = _args(tree, extra)
+    _fresh_results(body, args, ctx, kinds)
+    return _fdef(name, args, _tidy(body))
+
+
+def _fresh_results(body, args, ctx, kinds):
+    """Copy returned gradients that may share memory with an argument or another."""
+    params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+    arrays = {n for n, k in kinds.items() if k in ("A", "N")}
+    escape.run(body, params, lambda call: _callee(call, ctx), ctx.ref, arrays)
 
 
 def split(sweeps, tree, ctx, kinds, name):
@@ -125,7 +135,9 @@ def split(sweeps, tree, ctx, kinds, name):
                               posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
                               kwarg=None, defaults=[])
     f = _fdef(f"{name}_fwd", _args(tree), _tidy(fwd))
-    b = _fdef(f"{name}_bwd", bwd_args, _tidy(unpack + rev))
+    rev = unpack + rev
+    _fresh_results(rev, bwd_args, ctx, kinds)
+    b = _fdef(f"{name}_bwd", bwd_args, _tidy(rev))
     tape_index = saved.index(sweeps.tape) if sweeps.tape in saved else None
     return f, b, tape_index
 

@@ -15,6 +15,7 @@
     batch      per-pass outer products summed after a loop     (batch.py)
     specialize helpers on decided shapes -> NumPy              (specialize.py)
     fold       single-use temporaries nested into their reader (fold.py)
+    escape     returned gradients copied where they may alias  (escape.py)
     emit       names, source, compiled functions               (emit.py)
 
 :func:`build` runs them for one derivative of one function with given argument kinds

@@ -41,3 +41,19 @@ def depth(x, n):
     if n <= 0:
         return x
     return np.sin(depth(x * 1.1, n - 1))
+
+
+def dot(x, y):
+    return np.sum(x * y)
+
+
+def two(x, y, z):
+    return np.sum(x * z) + np.sum(y * z)
+
+
+def transposed(x, y):
+    return np.sum(x.T * y)
+
+
+def scaled_by_one(x):
+    return x * 1.0

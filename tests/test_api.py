@@ -230,3 +230,28 @@ def test_a_loop_records_only_what_its_reverse_reads():
     rec = sct.records(g)
     assert rec["values"] == ["sin_y", "y"]
     assert rec["loop variables"] == [] and rec["branch decisions"] == []
+
+
+def test_gradients_never_share_memory_with_the_arguments_or_each_other():
+    # y_bar = x * 1.0 folds to x: returned as it was, g *= 0.1 changed the caller's x
+    x, y, z = np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0]), np.array([7.0, 8.0, 9.0])
+    keep = [a.copy() for a in (x, y, z)]
+    g = sct.grad(m.dot, argnums=1)(x, y)
+    gx, gy = sct.grad(m.two, argnums=(0, 1))(x, y, z)
+    v, (hx, hy) = sct.value_and_grad(m.two, argnums=(0, 1))(x, y, z)
+    t = sct.grad(m.transposed, argnums=1)(np.outer(x, y), np.outer(y, z))
+    _, back = sct.vjp(m.scaled_by_one, x)
+    ct = np.array([0.5, 0.25, 2.0])
+    (c,) = back(ct)
+    outs = [g, gx, gy, hx, hy, t, c]
+    for a in outs:
+        for b in (x, y, z, ct):
+            assert not np.shares_memory(a, b)
+    for i, a in enumerate(outs):
+        for b in outs[i + 1:]:
+            assert not np.shares_memory(a, b)
+    for a in outs:
+        a *= 0.1
+    for a, k in zip((x, y, z), keep):
+        np.testing.assert_array_equal(a, k)
+    np.testing.assert_allclose(gy * 10.0, z)
