@@ -364,3 +364,11 @@ def einsum_transpose(subscripts, k):
                 f"einsum '{subscripts}': index '{c}' of operand {k} is repeated or "
                 f"summed on its own; its derivative is not supported (sum it first)")
     return f"{out},{other}->{own}" if k == 0 else f"{other},{out}->{own}"
+
+
+def linspace_weights(y, endpoint=True):
+    """Where each row of ``y = np.linspace(start, stop, ...)`` lies between ``start``
+    (0) and ``stop`` (1), shaped to broadcast against ``y`` (steps along axis 0)."""
+    n = np.shape(y)[0]
+    return np.reshape(np.linspace(0.0, 1.0, n, endpoint=endpoint),
+                      (n,) + (1,) * (np.ndim(y) - 1))

@@ -194,3 +194,7 @@ def einsum_three_operands(x):
 
 def einsum_summed_alone(A, x):
     return np.sum(np.einsum("ij,j->j", A, x))  # <- summed alone
+
+
+def linspace_axis_1(x):
+    return np.sum(np.linspace(x, 2.0 * x, 4, axis=1))  # <- axis 1

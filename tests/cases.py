@@ -109,6 +109,13 @@ def bilinear_form(A, x, W):
     q = np.einsum("bi,bi->b", np.einsum("bi,ij->bj", x, A), x)
     return np.sum(np.tanh(q)) + np.sum(np.einsum("ij,jk", W, A) ** 2)
 
+
+def filled(x, a):
+    # constructors whose values come from an argument, and a sign copied from another
+    f = np.full(3, x[0]) ** 2 + np.full_like(x, x[1] * 2.0) * x
+    g = np.linspace(a, x[2], 3) ** 2
+    return np.sum(f) + np.sum(g) + np.copysign(a, x[0]) + np.sum(np.copysign(x, -1.0))
+
 def reductions(x):
     a = np.sum(x, axis=0)
     b = np.mean(x, axis=1, keepdims=True)
@@ -507,6 +514,7 @@ CASES = [
                     rng.normal(size=(6, 3)) * 0.5, rng.normal(size=3) * 0.1, _X, _Y),
          (0, 1, 2, 3)),
     Case(reductions, (rng.normal(size=(3, 4)),), (0,)),
+    Case(filled, (np.array([0.5, -1.2, 2.0]), 0.7), (0, 1)),
     Case(bilinear_form, (rng.normal(size=(3, 3)) * 0.5, rng.normal(size=(4, 3)),
                          rng.normal(size=(2, 3))), (0, 1, 2)),
     Case(gp_nll, (0.8, rng.normal(size=4), rng.normal(size=4)), (0, 2)),

@@ -170,3 +170,10 @@ def test_einsum_forms_without_a_derivative_say_so():
     msg = str(info.value)
     assert f"{FILE}:{line_of(bad.einsum_summed_alone, 'summed alone')}:" in msg
     assert "index 'i' of operand 0" in msg
+
+
+def test_linspace_along_another_axis_is_refused_at_its_line():
+    with pytest.raises(sct.NoDerivative) as info:
+        sct.grad(bad.linspace_axis_1)(np.ones(2))
+    msg = str(info.value)
+    assert f"{FILE}:{line_of(bad.linspace_axis_1, 'axis 1')}:" in msg and "axis 0" in msg

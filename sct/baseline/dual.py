@@ -92,6 +92,10 @@ def _unwrap(a):
         return a.value, a.tangent
     if isinstance(a, Active):
         raise TypeError(f"cannot mix Dual and {type(a).__name__} in one operation")
+    if type(a) is np.ndarray and a.dtype == object:  # (np.full(3, v) holds Duals)
+        b = from_object_array(a)
+        if b is not a:
+            return _unwrap(b)
     if type(a) in (list, tuple) and any(isinstance(x, Active) for x in a):
         items = [_unwrap(x) for x in a]
         return (type(a)(i[0] for i in items),

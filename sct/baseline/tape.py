@@ -202,6 +202,10 @@ def _unwrap(a):
         return a.value, (a if a._rg else None)
     if isinstance(a, Active):
         raise TypeError(f"cannot mix Var and {type(a).__name__} in one operation")
+    if type(a) is np.ndarray and a.dtype == object:  # (np.full(3, v) holds Vars)
+        b = from_object_array(a)
+        if b is not a:
+            return _unwrap(b)
     if type(a) in (list, tuple) and any(isinstance(x, Active) for x in a):
         items = [_unwrap(x) for x in a]
         parents = tuple(i[1] for i in items)

@@ -33,16 +33,17 @@ nondifferentiable(
     np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix, np.sign, np.heaviside,
     np.argmax, np.argmin, np.argsort, np.searchsorted, np.count_nonzero,
     np.size, np.ndim,
-    math.floor, math.ceil, math.trunc, math.copysign, math.factorial, math.comb,
+    math.floor, math.ceil, math.trunc, math.factorial, math.comb,
     math.gcd,
     builtins.int, builtins.bool, builtins.round, builtins.len,
     output="int",
 )
 nondifferentiable(builtins.range, output="range")
 
-# Constructors: new arrays that depend on no input value.
+# Constructors: new arrays that depend on no input value (np.full, np.full_like and
+# np.linspace do: their rules are in numpy_array.py).
 nondifferentiable(
-    np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange, np.linspace,
-    np.logspace, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
+    np.zeros, np.ones, np.empty, np.eye, np.identity, np.arange,
+    np.logspace, np.zeros_like, np.ones_like, np.empty_like,
     output="array",
 )

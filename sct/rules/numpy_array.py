@@ -5,7 +5,7 @@ import operator
 
 import numpy as np
 
-from ..runtime import (astype, reduced_count, replicate, restructure, extremum_mask, getitem_adjoint, inverse_permutation,
+from ..runtime import (astype, reduced_count, replicate, restructure, extremum_mask, getitem_adjoint, inverse_permutation, linspace_weights,
                        matmul_adjoint_a, matmul_adjoint_b, split_like,
                        unbroadcast, unreduce, unstack)
 from .core import adjoint, d, rule, tangent
@@ -288,3 +288,45 @@ def builtin_sum(y, xs):
         d[xs] += replicate(d[y], xs)
     with tangent:
         d[y] = sum(d[xs])
+
+
+# --- constructors whose values come from an argument --------------------------------
+@rule(np.full, linear=(1,), domain="any",
+      examples=lambda rng: [(((3, 4), float(rng.normal())), {}),
+                            (((2, 3), rng.normal(size=3)), {})])
+def full(y, shape, fill_value, dtype=None, order="C"):
+    with adjoint:
+        d[fill_value] += unbroadcast(d[y], fill_value)
+    with tangent:
+        d[y] = np.full(shape, d[fill_value])
+
+
+@rule(np.full_like, linear=(1,), domain="any",
+      examples=lambda rng: [((rng.normal(size=(3, 4)), float(rng.normal())), {}),
+                            ((rng.normal(size=(2, 3)), rng.normal(size=3)), {})])
+def full_like(y, a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    # a gives the shape only
+    with adjoint:
+        d[fill_value] += unbroadcast(d[y], fill_value)
+    with tangent:
+        d[y] = np.full(np.shape(y), d[fill_value])
+
+
+def _linspace_check(constants):
+    if constants.get("axis", 0) != 0 or constants.get("retstep", False) is not False:
+        raise ValueError("np.linspace is differentiated along axis 0, without retstep")
+
+
+@rule(np.linspace, domain="any", check=_linspace_check,
+      examples=lambda rng: [((float(rng.normal()), float(rng.normal()), 5), {}),
+                            ((rng.normal(size=2), float(rng.normal()), 4),
+                             {"endpoint": False})])
+def linspace(y, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    # y = start + (stop - start) w, w from 0 to 1 along axis 0
+    with adjoint:
+        w = linspace_weights(y, endpoint)
+        d[start] += unbroadcast(np.sum(d[y] * (1.0 - w), axis=0), start)
+        d[stop] += unbroadcast(np.sum(d[y] * w, axis=0), stop)
+    with tangent:
+        w = linspace_weights(y, endpoint)
+        d[y] = d[start] * (1.0 - w) + d[stop] * w

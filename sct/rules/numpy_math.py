@@ -81,6 +81,15 @@ def hypot(y, a, b):
         d[y] = (d[a] * a + d[b] * b) / y
 
 
+@elementwise(np.copysign, domain="nonzero")
+def copysign(y, a, b):
+    # |a| with the sign of b: d/da = sign(a) sign(b); b gives only the sign
+    with adjoint:
+        d[a] += d[y] * np.copysign(1.0, a) * np.copysign(1.0, b)
+    with tangent:
+        d[y] = d[a] * np.copysign(1.0, a) * np.copysign(1.0, b)
+
+
 @elementwise(np.deg2rad, linear=(0,))
 @elementwise(np.radians, linear=(0,))
 def deg2rad(y, x):

@@ -193,6 +193,15 @@ def fabs(y, x):
         d[y] = d[x] * math.copysign(1.0, x)
 
 
+@rule(math.copysign, arrays=False, output="scalar", domain="nonzero")
+def copysign(y, a, b):
+    # |a| with the sign of b: d/da = sign(a) sign(b); b gives only the sign
+    with adjoint:
+        d[a] += d[y] * math.copysign(1.0, a) * math.copysign(1.0, b)
+    with tangent:
+        d[y] = d[a] * math.copysign(1.0, a) * math.copysign(1.0, b)
+
+
 @rule(math.erf, arrays=False, output="scalar")
 def erf(y, x):
     # erf' = 2/sqrt(pi) exp(-x**2)
