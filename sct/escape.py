@@ -61,7 +61,8 @@ def _in(fn, table) -> bool:
         return False
 
 
-def _fresh(fn) -> bool:
+def allocates(fn) -> bool:
+    """Whether ``fn`` always returns a new object (given no ``out=``)."""
     return isinstance(fn, np.ufunc) or _in(fn, _FRESH)
 
 
@@ -112,7 +113,7 @@ class _Roots:
                                        if not isinstance(x, gast.expr_context)))
         if t is gast.Call:
             fn = self.callee(e)
-            if fn is not None and _fresh(fn) and not any(
+            if fn is not None and allocates(fn) and not any(
                     k.arg == "out" for k in e.keywords) and fn not in _VIEWS:
                 return frozenset({("new", id(e))})
             if fn is not None and e.args and _in(fn, _FIRST):

@@ -27,6 +27,7 @@ import gast
 from . import walk
 from . import template
 from .errors import NoDerivative
+from .escape import allocates
 from .mutation import new_object, written_in_place
 from .normalize import assign, load
 from .rules import lookup
@@ -44,6 +45,10 @@ class _Forward:
         if name not in self.dots:
             self.dots[name] = self.namer.fresh(name + "_dot")
         return self.dots[name]
+
+    def reads_written_tangent(self, e) -> bool:
+        """Whether ``e`` reads the tangent of a name whose object is written in place."""
+        return any(self.dots.get(n) in walk.reads(e) for n in self.written)
 
     def is_active(self, node):
         return isinstance(node, gast.Name) and node.id in self.active
@@ -150,9 +155,12 @@ class _Forward:
         else:
             expr = self.rule_tangent(s, value, out)
         tangent = self.materialize(expr, load(t))
-        if t in self.written and new_object(value) and not _new_tangent(tangent):
+        made = new_object(value) or isinstance(value, gast.Call) and allocates(
+            self.resolved.get(value)) and not value.keywords
+        if made and not _new_tangent(tangent) and (
+                t in self.written or self.reads_written_tangent(tangent)):
             # a = x + c makes a new a but its tangent is x_dot itself: a write into
-            # a_dot must not reach x_dot
+            # a_dot must not reach x_dot, nor a later write into x_dot reach a_dot
             tangent = gast.Call(func=self.ctx.ref(private_copy), args=[tangent],
                                 keywords=[])
         out.append(assign(self.dot(t), tangent))

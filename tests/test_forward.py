@@ -284,3 +284,20 @@ def test_a_repeated_jvp_reuses_its_build_and_still_checks_what_it_must(monkeypat
         sct.grad(f)(0.7, 0.3, 4), rel=1e-12)
     with pytest.raises(sct.NotDifferentiable):
         sct.jvp(f, (0.7, 0.3, 4), (1.0, 0.0, 1.0))
+
+
+def tangent_shared_then_written(x):
+    a = x * 2.0
+    g = a + 1.5  # a new array whose tangent is a_dot itself
+    h = np.positive(a)
+    a[0] = 1.0  # writes into a_dot too: g_dot and h_dot must not see it
+    return np.sum(g * a) + np.sum(h * h)
+
+
+def test_a_tangent_handed_on_is_copied_before_its_source_is_written():
+    x = np.array([0.5, -1.0, 2.0, 1.5])
+    t = np.array([1.0, 0.0, 0.0, 0.0])
+    _, dot = sct.jvp(tangent_shared_then_written, (x,), (t,))
+    # f = sum((2x + 1.5) a) + sum(4 x^2) with a = 2x except a[0] = 1: df/dx0 = 2 + 8 x0
+    assert dot == pytest.approx(2.0 + 8.0 * 0.5, rel=1e-13)
+    assert dot == pytest.approx(sct.grad(tangent_shared_then_written)(x)[0], rel=1e-13)
