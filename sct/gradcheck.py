@@ -41,6 +41,7 @@ MODES = ("rev", "fwd")
 MODE_CALLS = {"rev": "sct.value_and_grad, sct.vjp", "fwd": "sct.jvp",
               "rev+fwd": "sct.jvp, sct.vjp", "fwd-over-rev": "sct.hvp, sct.hessian"}
 NOISE_ULPS = 10.0  # rounding of f a difference quotient may carry, in macheps * |f|
+ROUNDING = 1e3 * np.finfo(float).eps  # (a zero computed by cancellation)
 EXACT_RTOL = 1e-9  # sct against sct: the same derivative, computed two ways
 HESSIAN_MAX = 200  # sct.hessian is checked for inputs of at most this many entries
 _MACHEPS = float(np.finfo(float).eps)
@@ -243,9 +244,12 @@ def check_grads(f, args, modes=MODES, order: int = 1, argnums=None, eps: float =
             if jv is not None and pull_g is not None:
                 lhs_terms, rhs_terms = np.asarray(jv) * w, pull_g[i] * v
                 scale = max(_sumabs(lhs_terms), _sumabs(rhs_terms))
+                # a derivative that is zero by cancellation comes out as rounding
+                # noise of the size of the values it cancels: allow that much
+                floor = ROUNDING * _sumabs(w) * _maxabs(v) * max(1.0, _maxabs(out))
                 report.entry(names[i], i, "rev+fwd", "dot product").add(
                     np.sum(lhs_terms), np.sum(rhs_terms), scale,
-                    atol + EXACT_RTOL * scale)
+                    atol + EXACT_RTOL * scale + floor)
     if order == 2:
         if not scalar:
             raise NotDifferentiable(f"check_grads(order=2): '{fname}' must return a "
