@@ -372,3 +372,9 @@ def linspace_weights(y, endpoint=True):
     n = np.shape(y)[0]
     return np.reshape(np.linspace(0.0, 1.0, n, endpoint=endpoint),
                       (n,) + (1,) * (np.ndim(y) - 1))
+
+
+def arange_start_weight(stop):
+    """How ``np.arange``'s first argument moves its values: 1 when it is the start
+    (``np.arange(start, stop)``), 0 when it is the stop (``np.arange(stop)``)."""
+    return 0.0 if stop is None else 1.0

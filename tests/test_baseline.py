@@ -17,7 +17,8 @@ SAME = dict(rtol=1e-9, atol=1e-12)  # engines that share formulas agree to round
 # Cases the overloading engines cannot run, by design: math.* calls cannot be
 # overloaded (test_math_style_demo runs the elementary twin), and writing a value
 # into an array (out[i] = v, v[0] = ...) drops or refuses its derivative.
-NOT_OVERLOADABLE = {"math_module", "fill_array", "update_argument", "matrix_updates"}
+NOT_OVERLOADABLE = {"math_module", "fill_array", "update_argument", "matrix_updates",
+                    "ramp"}  # (np.arange is not dispatched to overloads: a clear error)
 # x ** 2 at negative x: jvp_callable(rule for operator.pow) multiplies the zero
 # tangent of the constant exponent by log(x) = nan (see test_pow_negative_base_*).
 

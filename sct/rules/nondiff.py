@@ -40,10 +40,10 @@ nondifferentiable(
 )
 nondifferentiable(builtins.range, output="range")
 
-# Constructors: new arrays that depend on no input value (np.full, np.full_like and
-# np.linspace do: their rules are in numpy_array.py).
+# Constructors: new arrays that depend on no input value (np.full, np.full_like,
+# np.linspace and np.arange do: their rules are in numpy_array.py).
 nondifferentiable(
-    np.zeros, np.ones, np.empty, np.eye, np.identity, np.arange,
+    np.zeros, np.ones, np.empty, np.eye, np.identity,
     np.logspace, np.zeros_like, np.ones_like, np.empty_like,
     output="array",
 )

@@ -5,7 +5,7 @@ import operator
 
 import numpy as np
 
-from ..runtime import (astype, reduced_count, replicate, restructure, extremum_mask, getitem_adjoint, inverse_permutation, linspace_weights,
+from ..runtime import (astype, reduced_count, replicate, restructure, extremum_mask, getitem_adjoint, inverse_permutation, linspace_weights, arange_start_weight,
                        matmul_adjoint_a, matmul_adjoint_b, split_like,
                        unbroadcast, unreduce, unstack)
 from .core import adjoint, d, rule, tangent
@@ -330,3 +330,16 @@ def linspace(y, start, stop, num=50, endpoint=True, retstep=False, dtype=None, a
     with tangent:
         w = linspace_weights(y, endpoint)
         d[y] = d[start] * (1.0 - w) + d[stop] * w
+
+
+@rule(np.arange, domain="any",
+      examples=lambda rng: [((4.5,), {}), ((0.25, 3.0), {}), ((0.25, 2.0, 0.5), {})])
+def arange(y, start, stop=None, step=None):
+    # y[i] = start + i * step (np.arange(stop) alone: 0, 1, 2, ...); the length
+    # changes only in jumps
+    with adjoint:
+        d[start] += np.sum(d[y]) * arange_start_weight(stop)
+        d[step] += np.sum(d[y] * np.arange(np.size(y)))
+    with tangent:
+        d[y] = np.full(np.shape(y), d[start] * arange_start_weight(stop)) + \
+            d[step] * np.arange(np.size(y))

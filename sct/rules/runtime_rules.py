@@ -10,7 +10,7 @@ from ..runtime import (add_adjoint, matmul_adjoint_a_sum, matmul_adjoints_b, mat
                        split_like, unbroadcast, unreduce, unstack)
 from .core import adjoint, d, nondifferentiable, rule, tangent
 
-nondifferentiable(rt.einsum_transpose, rt.linspace_weights, rt.maximum_mask, rt.reduced_count, rt.extremum_mask, rt.inverse_permutation,
+nondifferentiable(rt.arange_start_weight, rt.einsum_transpose, rt.linspace_weights, rt.maximum_mask, rt.reduced_count, rt.extremum_mask, rt.inverse_permutation,
                   rt.tuple_zeros, rt.zeros_like, rt.scalar_seed, rt.stop_gradient)
 
 
