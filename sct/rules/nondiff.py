@@ -41,9 +41,8 @@ nondifferentiable(
 nondifferentiable(builtins.range, output="range")
 
 # Constructors: new arrays that depend on no input value (np.full, np.full_like,
-# np.linspace and np.arange do: their rules are in numpy_array.py).
+# np.linspace, np.logspace and np.arange do: their rules are in numpy_array.py).
 nondifferentiable(
-    np.zeros, np.ones, np.empty, np.eye, np.identity,
-    np.logspace, np.zeros_like, np.ones_like, np.empty_like,
+    np.zeros, np.ones, np.empty, np.eye, np.identity, np.zeros_like, np.ones_like, np.empty_like,
     output="array",
 )

@@ -332,6 +332,23 @@ def linspace(y, start, stop, num=50, endpoint=True, retstep=False, dtype=None, a
         d[y] = d[start] * (1.0 - w) + d[stop] * w
 
 
+@rule(np.logspace, domain="any", check=_linspace_check,
+      examples=lambda rng: [((float(rng.normal()), float(rng.normal()), 4), {}),
+                            ((rng.normal(size=2), 0.5, 3, False, 2.5), {})])
+def logspace(y, start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+    # y = base ** t, t = start + (stop - start) w
+    with adjoint:
+        w = linspace_weights(y, endpoint)
+        g = d[y] * y * np.log(base)
+        d[start] += unbroadcast(np.sum(g * (1.0 - w), axis=0), start)
+        d[stop] += unbroadcast(np.sum(g * w, axis=0), stop)
+        d[base] += unbroadcast(d[y] * y * (start + (stop - start) * w) / base, base)
+    with tangent:
+        w = linspace_weights(y, endpoint)
+        t = start + (stop - start) * w
+        d[y] = y * (np.log(base) * (d[start] * (1.0 - w) + d[stop] * w) + d[base] * t / base)
+
+
 @rule(np.arange, domain="any",
       examples=lambda rng: [((4.5,), {}), ((0.25, 3.0), {}), ((0.25, 2.0, 0.5), {})])
 def arange(y, start, stop=None, step=None):
