@@ -198,3 +198,21 @@ def einsum_summed_alone(A, x):
 
 def linspace_axis_1(x):
     return np.sum(np.linspace(x, 2.0 * x, 4, axis=1))  # <- axis 1
+
+
+def meshgrid_of_an_argument(x):
+    X, Y = np.meshgrid(x, x)  # <- meshgrid
+    return np.sum(X * Y)
+
+
+def meshgrid_of_constants(x):
+    X, Y = np.meshgrid(np.arange(3.0), np.arange(2.0))
+    return np.sum(X * x + Y)
+
+
+def enumerate_held(x):
+    pairs = enumerate(x)  # <- enumerate
+    s = 0.0
+    for i, v in pairs:
+        s = s + v * v
+    return s

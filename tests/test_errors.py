@@ -177,3 +177,16 @@ def test_linspace_along_another_axis_is_refused_at_its_line():
         sct.grad(bad.linspace_axis_1)(np.ones(2))
     msg = str(info.value)
     assert f"{FILE}:{line_of(bad.linspace_axis_1, 'axis 1')}:" in msg and "axis 0" in msg
+
+
+@pytest.mark.parametrize("fn, marker", [(bad.meshgrid_of_an_argument, "meshgrid"),
+                                        (bad.enumerate_held, "enumerate")])
+def test_structural_calls_on_a_differentiated_value_are_refused(fn, marker):
+    # they were registered as having no derivative: the gradients came out as zeros
+    with pytest.raises(sct.NoDerivative) as info:
+        sct.grad(fn)(np.array([1.0, 2.0]))
+    assert f"{FILE}:{line_of(fn, marker)}:" in str(info.value)
+
+
+def test_structural_calls_on_constants_still_work():
+    assert sct.grad(bad.meshgrid_of_constants)(2.0) == pytest.approx(6.0)

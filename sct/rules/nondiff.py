@@ -22,9 +22,9 @@ nondifferentiable(
     np.isfinite, np.all, np.any, np.allclose, np.isclose, np.array_equal,
     math.isnan, math.isinf, math.isfinite,
     builtins.isinstance, builtins.type, builtins.print, builtins.repr, builtins.str,
-    builtins.hasattr, builtins.id, builtins.callable, builtins.enumerate,
+    builtins.hasattr, builtins.id, builtins.callable,
     np.result_type, np.dtype, np.shape, np.tril_indices, np.triu_indices,
-    np.diag_indices, np.indices, np.meshgrid, np.nonzero,
+    np.diag_indices, np.indices, np.nonzero,
 )
 
 # Integer-valued: their results are whole numbers, with zero derivative.
