@@ -83,15 +83,17 @@ def fused(sweeps, tree, ctx, kinds, name, returns, seed_param):
     body = fold.run(body, ctx.temporaries, ctx.pure_call, ctx.user_names)
     extra = [(ctx.seed_name, 1.0)] if seed_param else []
     args = _args(tree, extra)
-    _fresh_results(body, args, ctx, kinds)
+    _fresh_results(body, args, ctx, kinds, value_first=returns != "grad")
     return _fdef(name, args, _tidy(body))
 
 
-def _fresh_results(body, args, ctx, kinds):
-    """Copy returned gradients that may share memory with an argument or another."""
+def _fresh_results(body, args, ctx, kinds, value_first=False):
+    """Copy returned gradients (and the value) that may share memory with an argument
+    or another (escape.py)."""
     params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
     arrays = {n for n, k in kinds.items() if k in ("A", "N")}
-    escape.run(body, params, lambda call: _callee(call, ctx), ctx.ref, arrays)
+    escape.run(body, params, lambda call: _callee(call, ctx), ctx.ref, arrays,
+               value_first)
 
 
 def split(sweeps, tree, ctx, kinds, name):
@@ -134,7 +136,9 @@ def split(sweeps, tree, ctx, kinds, name):
                                               annotation=None, type_comment=None)],
                               posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
                               kwarg=None, defaults=[])
-    f = _fdef(f"{name}_fwd", _args(tree), _tidy(fwd))
+    fargs = _args(tree)
+    _fresh_results(fwd, fargs, ctx, kinds, value_first=True)
+    f = _fdef(f"{name}_fwd", fargs, _tidy(fwd))
     rev = unpack + rev
     _fresh_results(rev, bwd_args, ctx, kinds)
     b = _fdef(f"{name}_bwd", bwd_args, _tidy(rev))

@@ -127,7 +127,7 @@ class _Roots:
         return frozenset({_NOT_FOLLOWED})
 
 
-def run(stmts, params, callee, ref, arrays=None) -> int:
+def run(stmts, params, callee, ref, arrays=None, value_first=False) -> int:
     """Copy what the final ``return`` hands back where it may share memory; how many
     copies were added.
 
@@ -138,6 +138,9 @@ def run(stmts, params, callee, ref, arrays=None) -> int:
         ref: ``object -> placeholder`` naming a global object in generated code.
         arrays: the parameters that may be arrays (``None``: any); gradients of the
             others (floats, containers) are left as they are.
+        value_first: the ``return`` hands back a tuple whose first item is the
+            function's value (``out, grads`` or ``out, saved``); it is copied where
+            it may be an array argument (``f(x) = x * 1.0`` folded to ``x``).
     """
     ret = stmts[-1] if stmts and type(stmts[-1]) is gast.Return else None
     if ret is None or ret.value is None:
@@ -145,6 +148,13 @@ def run(stmts, params, callee, ref, arrays=None) -> int:
     roots = _Roots(stmts, set(params), callee)
     seen: set = set()
     copies = 0
+    if value_first and type(ret.value) is gast.Tuple and ret.value.elts:
+        # the function's value: the caller's array only where f returns it too
+        out = ret.value.elts[0]
+        if any(r[0] == "parameter" and (arrays is None or r[1] in arrays)
+               for r in roots.of(out)):
+            ret.value.elts[0] = gast.Call(func=ref(private_copy), args=[out], keywords=[])
+            copies += 1
     for call in walk.nodes(ret.value):
         if type(call) is not gast.Call or callee(call) is not as_grad or \
                 len(call.args) != 2 or (arrays is not None and not (
