@@ -59,6 +59,7 @@ import numpy as np
 
 from . import walk
 from .activity import diff_reads
+from .normalize import constant
 
 _CANDIDATES = (np.max, np.amax, np.min, np.amin)
 _REDUCTIONS = ((np.sum, "sum"), (np.mean, "mean"), (np.max, "max"), (np.amax, "max"),
@@ -260,8 +261,8 @@ def _axes(call):
         return _UNKNOWN, _UNKNOWN
     axis = call.args[1] if len(call.args) == 2 else kw.get("axis")
     keep = kw.get("keepdims")
-    axis = None if axis is None else _constant(axis)
-    keep = False if keep is None else _constant(keep)
+    axis = None if axis is None else constant(axis, _UNKNOWN)
+    keep = False if keep is None else constant(keep, _UNKNOWN)
     if axis is not None and axis is not _UNKNOWN and type(axis) is not tuple:
         axis = (axis,)
     return axis, keep
@@ -289,11 +290,3 @@ def _reduced(value, lab, classes, rank):
     if rank is not None and len(emb) != rank:
         return _UNKNOWN
     return _Label(lab.scale, lab.k, emb)
-
-
-def _constant(node):
-    if type(node) is gast.Constant:
-        return node.value
-    if type(node) is gast.Tuple and all(type(e) is gast.Constant for e in node.elts):
-        return tuple(e.value for e in node.elts)
-    return _UNKNOWN

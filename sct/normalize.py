@@ -70,6 +70,16 @@ def is_atom(node) -> bool:
     return isinstance(node, (gast.Name, gast.Constant))
 
 
+def constant(node, missing=None):
+    """The value of a constant or of a tuple of constants (``axis=(0, 1)``), else
+    ``missing``."""
+    if type(node) is gast.Constant:
+        return node.value
+    if type(node) is gast.Tuple and all(type(e) is gast.Constant for e in node.elts):
+        return tuple(e.value for e in node.elts)
+    return missing
+
+
 class _Flatten:
     def __init__(self, ctx):
         self.ctx = ctx

@@ -35,7 +35,7 @@ import gast
 import numpy as np
 
 from . import walk
-from .normalize import load
+from .normalize import constant, load
 from .runtime import (extremum_mask, matmul_adjoint_a, matmul_adjoint_b, reduced_count,
                       unreduce)
 
@@ -232,7 +232,7 @@ def _count(call, classes, sources, defs):
     axis = call.args[1]
     if type(axis) is gast.Name and len(defs.get(axis.id, ())) == 1:
         axis = defs[axis.id][0]  # a constant axis tuple held in a name
-    axis = _constant(axis)
+    axis = constant(axis, _NOT_CONSTANT)
     shape = _shape_of(call.args[0], classes)
     if shape is None or axis is _NOT_CONSTANT:
         return None
@@ -258,15 +258,6 @@ def _count(call, classes, sources, defs):
 
 
 _NOT_CONSTANT = object()
-
-
-def _constant(node):
-    """The value of a constant or a tuple of constants."""
-    if type(node) is gast.Constant:
-        return node.value
-    if type(node) is gast.Tuple and all(type(e) is gast.Constant for e in node.elts):
-        return tuple(e.value for e in node.elts)
-    return _NOT_CONSTANT
 
 
 def _uniform(all_nodes, classes, sources) -> bool:

@@ -290,14 +290,19 @@ def carried_mean(x, n):
     return np.mean(x)
 
 
+def _checked_code(f, args, argnums):
+    """The code (comments left out) of the gradient of ``f``, checked at ``args``."""
+    _check(f, args, argnums)
+    df = sct.grad(f, argnums=argnums)
+    df(*args)
+    return "\n".join(line for line in sct.source(df).splitlines()
+                     if not line.strip().startswith("#"))
+
+
 @pytest.mark.parametrize("shape", [(3, 4), (1, 4), (3, 1), (1, 1)])
 def test_a_mean_adjoint_needs_neither_the_loss_nor_an_array(shape):
-    args = (rng.normal(size=shape), rng.normal(size=shape))
-    _check(mean_of_rows, args, (0, 1))
-    df = sct.grad(mean_of_rows, argnums=(0, 1))
-    df(*args)
-    src = sct.source(df)
-    code = "\n".join(line for line in src.splitlines() if not line.strip().startswith("#"))
+    code = _checked_code(mean_of_rows, (rng.normal(size=shape), rng.normal(size=shape)),
+                         (0, 1))
     # the loss value is never computed (no mean, no sum), no helper spreads the seed
     assert "np.mean" not in code and "np.sum" not in code and "/ 1\n" not in code
     assert "unreduce" not in code and "reduced_count" not in code
@@ -320,12 +325,8 @@ def squares(x, y):
 @pytest.mark.parametrize("shape", [(5,), (3, 4), (1, 4), (3, 1)])
 def test_a_uniform_seed_times_a_scalar_still_spreads(shape):
     # the seed's reads: seed * 2 * tanh_x (a scalar joins first), seed * y, sin_y * seed
-    args = (rng.normal(size=shape), rng.normal(size=shape))
-    _check(squares, args, (0, 1))
-    df = sct.grad(squares, argnums=(0, 1))
-    df(*args)
-    src = sct.source(df)
-    assert "unreduce" not in src and "2.0 * tanh_x" in src
+    code = _checked_code(squares, (rng.normal(size=shape), rng.normal(size=shape)), (0, 1))
+    assert "unreduce" not in code and "2.0 * tanh_x" in code
 
 
 def kept_by_an_int(x, c):
