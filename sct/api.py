@@ -241,7 +241,9 @@ def vjp(f, *primals):
             f"reverse mode over a derivative sct made ('{getattr(f, '__name__', f)}') is "
             f"not supported; differentiate it in forward mode instead: "
             f"sct.jacfwd(sct.grad(f)), sct.hessian(f) or sct.hvp(f, ...)")
-    built = derived(f, "split", nums, kinds, True)
+    # built for the pattern of the primals' shapes, as gradients are (shapes.py)
+    pat = _shape_pattern(f, "split", nums, kinds, True, primals)
+    built = derived(f, "split", nums, kinds, True, pat)
     fwd, bwd = built.functions
     out, saved = fwd(*primals)
     ti = built.tape_index

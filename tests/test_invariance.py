@@ -81,9 +81,15 @@ def test_the_output_itself_depends_on_the_max():
 
 
 def test_a_softmax_built_for_every_shape_with_a_negative_axis():
-    # sct.vjp (and a helper called from a gradient) is built without shapes: the
-    # max over axis -1, kept, is followed from the right
-    z = _args(cases.attention)[0] @ _args(cases.attention)[1].T
+    # a helper called from a gradient is built without shapes: the max over axis -1,
+    # kept, is followed from the right
+    q, k, v = _args(cases.attention)
+    g = sct.grad(cases.attention, argnums=(0, 1, 2))
+    g(q, k, v)
+    helper = [b for key, b in sct.cache._cache[cases.softmax].items() if key[0] == "split"]
+    assert helper and all("extremum_mask" not in "".join(b.sources) for b in helper)
+    # and sct.vjp of it, built for the primals' shapes, agrees with the closed form
+    z = q @ k.T
     p, back = sct.vjp(cases.softmax, z)
     assert "extremum_mask" not in sct.source(back)
     u = np.random.default_rng(3).normal(size=p.shape)
@@ -99,9 +105,13 @@ def positive_axis_softmax(z):
 
 
 def test_without_shapes_a_positive_axis_is_not_followed():
-    # which axis 1 is depends on the rank, unknown in a derivative for every shape
+    # which axis 1 is depends on the rank, unknown in forward mode (built for every
+    # shape); with the primals' shapes (sct.vjp) it is
     z = np.random.default_rng(4).normal(size=(2, 3))
-    p, back = sct.vjp(positive_axis_softmax, z)
-    assert "extremum_mask" in sct.source(back)
-    u = np.ones_like(p)
-    np.testing.assert_allclose(back(u)[0], np.zeros_like(z), atol=1e-15)
+    f_jvp = sct.jvp(positive_axis_softmax)
+    _, dot = f_jvp((z,), (np.ones_like(z),))
+    assert "extremum_mask" in sct.source(f_jvp)
+    np.testing.assert_allclose(dot, np.zeros_like(z), atol=1e-15)  # a shift: no change
+    _, back = sct.vjp(positive_axis_softmax, z)
+    assert "extremum_mask" not in sct.source(back)
+    np.testing.assert_allclose(back(np.ones_like(z))[0], np.zeros_like(z), atol=1e-15)
