@@ -21,6 +21,7 @@ import numbers
 import gast
 
 from . import walk
+from .facts import Facts
 from .mutation import new_object, written_in_place
 
 COMMENT = "__sct_comment__:"
@@ -41,31 +42,44 @@ class _Opt:
         self.pure_call = pure_call  # call node -> True when it has no effects
         self.written = written  # names that may hold an object written in place
         self.changed = False
+        self.edits = 0  # rewrites of a statement's parts, so far
+        self.facts = Facts()  # (forget a statement when rewriting it)
 
     # -- copy and constant propagation -----------------------------------------------
     def propagate(self, stmts, env=None):
         env = {} if env is None else env
+        facts = self.facts
         out = []
         for s in stmts:
             if isinstance(s, gast.Assign):
-                self.substitute(s.value, env)
-                if isinstance(s.targets[0], gast.Subscript):
-                    self.substitute(s.targets[0].slice, env)
                 target = s.targets[0]
+                entry = facts.entry(s)
+                if entry.settled and not (env and not entry.reads.isdisjoint(env)):
+                    # nothing to substitute, and folding again would change nothing
+                    folded = s.value
+                else:
+                    edits = self.edits
+                    self.substitute(s.value, env)
+                    if isinstance(target, gast.Subscript):
+                        self.substitute(target.slice, env)
+                    folded = self.fold(s.value)
+                    if isinstance(target, gast.Name) and target.id in self.written and \
+                            new_object(s.value) and not new_object(folded):
+                        # a = x * 1.0; a[0] = v must not become a = x; x[0] = v
+                        folded = s.value
+                    if self.edits != edits or folded is not s.value:
+                        facts.forget(s)
+                    else:
+                        entry.settled = True
                 if type(target) is gast.Name:  # (a value writes no name)
                     self.kill(env, target.id)
                 else:
-                    for t in _writes(s) | _item_bases(s):
+                    for t in facts.writes(s) | _item_bases(s):
                         self.kill(env, t)
                 if isinstance(target, gast.Name) and isinstance(
                         s.value, (gast.Name, gast.Constant)) and not (
                         isinstance(s.value, gast.Name) and s.value.id == target.id):
                     env[target.id] = s.value
-                folded = self.fold(s.value)
-                if isinstance(target, gast.Name) and target.id in self.written and \
-                        new_object(s.value) and not new_object(folded):
-                    # a = x * 1.0; a[0] = v must not become a = x; x[0] = v
-                    folded = s.value
                 if folded is not s.value:
                     s.value = folded
                     self.changed = True
@@ -78,16 +92,27 @@ class _Opt:
                 head = s.test if not isinstance(s, gast.For) else s.iter
                 if not isinstance(s, gast.While):
                     self.substitute(head, env)
-                written = _writes(s)
+                written = facts.writes(s)
                 for t in written:
                     self.kill(env, t)
                 inner = dict(env) if isinstance(s, gast.If) else {}
                 s.body = self.propagate(s.body, dict(inner))
                 s.orelse = self.propagate(s.orelse, dict(inner))
                 out.append(s)
-            else:
+            elif facts.entry(s) is None:  # a compound statement of another kind
                 self.substitute(s, env)
-                for t in _writes(s):
+                for inner in walk.nodes(s):
+                    facts.forget(inner)
+                for t in facts.writes(s):
+                    self.kill(env, t)
+                out.append(s)
+            else:
+                if env and not facts.reads(s).isdisjoint(env):
+                    edits = self.edits
+                    self.substitute(s, env)
+                    if self.edits != edits:
+                        facts.forget(s)
+                for t in facts.writes(s):
                     self.kill(env, t)
                 out.append(s)
         return out
@@ -106,12 +131,14 @@ class _Opt:
                         and value.id in env:
                     setattr(parent, fname, walk.clone(env[value.id]))
                     self.changed = True
+                    self.edits += 1
                 elif isinstance(value, list):
                     for i, v in enumerate(value):
                         if isinstance(v, gast.Name) and isinstance(v.ctx, gast.Load) \
                                 and v.id in env:
                             value[i] = walk.clone(env[v.id])
                             self.changed = True
+                            self.edits += 1
 
     # -- fusing accumulations --------------------------------------------------------------
     def fuse(self, stmts):
@@ -140,7 +167,7 @@ class _Opt:
                 t.orelse = self.fuse(t.orelse)
             if _is_comment(t):
                 continue
-            if not isinstance(t, gast.Assign) or _changes_in_place(t):
+            if not isinstance(t, gast.Assign) or self.in_place(t):
                 # a write into an object (x[i] = v, a restore, y = lst.pop()) may
                 # change what a pending e1 reads under another name: a view, an alias
                 pending.clear()
@@ -157,22 +184,30 @@ class _Opt:
                     spoil(a)
                     v.left = out[i].value
                     t.value = self.fold(v)
+                    self.facts.forget(t)
                     dropped.add(i)
                     self.changed = True
-            reads, writes = walk.reads_writes(t)
-            for name in reads:
+            entry = self.facts.entry(t)
+            for name in entry.reads:
                 spoil(name)
-            for name in writes:
+            for name in entry.writes:
                 for b in list(waiting.pop(name, ())):
                     spoil(b)
             if _simple_assign(t):
                 a = t.targets[0].id
                 pending[a] = j
-                names = _reads(t.value) | {a}
+                names = self.facts.value_reads(t) | {a}
                 watched[a] = names
                 for name in names:
                     waiting.setdefault(name, set()).add(a)
         return [t for k, t in enumerate(out) if k not in dropped]
+
+    def in_place(self, s) -> bool:
+        """:func:`_changes_in_place` of the assignment ``s``, found once."""
+        entry = self.facts.entry(s)
+        if entry.in_place is None:
+            entry.in_place = _changes_in_place(s)
+        return entry.in_place
 
     # -- folding ------------------------------------------------------------------------
     def floaty(self, e) -> bool:
@@ -195,10 +230,14 @@ class _Opt:
                 new = self.fold(value)
                 if new is not value:
                     setattr(e, fname, new)
+                    self.edits += 1
             elif isinstance(value, list):
                 for i, v in enumerate(value):
                     if isinstance(v, gast.AST):
-                        value[i] = self.fold(v)
+                        new = self.fold(v)
+                        if new is not v:
+                            value[i] = new
+                            self.edits += 1
         if isinstance(e, gast.BinOp):
             lv, rv = _const(e.left), _const(e.right)
             if lv is not None and rv is not None:
@@ -247,20 +286,28 @@ class _Opt:
                 return False
         return True
 
+    def pure_value(self, s) -> bool:
+        """:meth:`pure` of the value of the assignment ``s``, found once."""
+        entry = self.facts.entry(s)
+        if entry.pure is None:
+            entry.pure = self.pure(s.value)
+        return entry.pure
+
     def dce(self, stmts, live):
         """``(stmts, live before)`` with dead assignments removed."""
+        facts = self.facts
         out = []
         for s in reversed(stmts):
             if isinstance(s, gast.Assign) and not isinstance(s.targets[0], gast.Name) \
                     and not isinstance(s.targets[0], gast.Tuple):
-                live = live | _reads(s)  # x[i] = v writes into x: an effect
+                live = live | facts.reads(s)  # x[i] = v writes into x: an effect
                 out.append(s)
             elif isinstance(s, gast.Assign):
-                targets = _writes(s)
-                if not (targets & live) and self.pure(s.value):
+                targets = facts.writes(s)
+                if not (targets & live) and self.pure_value(s):
                     self.changed = True
                     continue
-                live = (live - targets) | _reads(s.value)
+                live = (live - targets) | facts.value_reads(s)
                 out.append(s)
             elif isinstance(s, gast.If):
                 s.body, lb = self.dce(s.body, set(live))
@@ -294,7 +341,7 @@ class _Opt:
             elif _is_comment(s):
                 out.append(s)
             else:
-                live = live | _reads(s)
+                live = live | facts.reads(s)
                 out.append(s)
         out.reverse()
         return _prune_comments(out), live

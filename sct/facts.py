@@ -1,0 +1,89 @@
+"""What each statement reads and writes, found once while the optimizer runs.
+
+Every pass of every optimizer round asks the same questions about the same
+statements. :class:`Facts` answers them from a table that lives for one
+``optimize.run`` call and holds simple statements only (an assignment, an
+expression, a return): a compound statement (``if``, ``for``, ``while``) is answered
+from its parts each time, since its body changes. The optimizer calls
+:meth:`Facts.forget` for a statement whenever it rewrites it, so an answer never
+describes a statement as it was. The table holds the statements it describes, so an
+id in it always names the statement it was made for.
+
+>>> import gast
+>>> a, b = gast.parse("x[i] = y * z\\nif c:\\n    w = x").body
+>>> facts = Facts()
+>>> sorted(facts.reads(a)), sorted(facts.writes(a)), sorted(facts.writes(b))
+(['i', 'x', 'y', 'z'], [], ['w'])
+"""
+
+from __future__ import annotations
+
+import gast
+
+from . import walk
+
+_SIMPLE = (gast.Assign, gast.Expr, gast.Return, gast.AugAssign, gast.Pass, gast.Break,
+           gast.Continue, gast.Raise, gast.Assert, gast.Delete)
+
+
+class _Entry:
+    __slots__ = ("stmt", "reads", "writes", "value_reads", "in_place", "pure", "settled")
+
+    def __init__(self, stmt):
+        self.stmt = stmt
+        self.reads, self.writes = walk.reads_writes(stmt)
+        self.value_reads = None  # what an assignment's value reads
+        self.in_place = None  # whether it writes into an object (see optimize)
+        self.pure = None  # whether an assignment's value is free of effects
+        self.settled = False  # folding it again changes nothing
+
+
+class Facts:
+    """Read and write sets of simple statements, for one optimizer run."""
+
+    def __init__(self):
+        self._table: dict = {}  # id(stmt) -> _Entry
+
+    def entry(self, s) -> _Entry | None:
+        """The table entry of a simple statement (made now if need be), else None."""
+        e = self._table.get(id(s))
+        if e is not None and e.stmt is s:
+            return e
+        if type(s) not in _SIMPLE:
+            return None
+        e = self._table[id(s)] = _Entry(s)
+        return e
+
+    def forget(self, s):
+        """``s`` was rewritten: what the table knew about it no longer holds."""
+        self._table.pop(id(s), None)
+
+    def reads(self, s) -> set:
+        e = self.entry(s)
+        return e.reads if e is not None else self._parts(s, 0)
+
+    def writes(self, s) -> set:
+        e = self.entry(s)
+        return e.writes if e is not None else self._parts(s, 1)
+
+    def value_reads(self, s) -> set:
+        """What the value of the assignment ``s`` reads."""
+        e = self.entry(s)
+        if e.value_reads is None:
+            e.value_reads = walk.reads(s.value)
+        return e.value_reads
+
+    def _parts(self, s, which):
+        """Reads (0) or writes (1) of a compound statement, from its parts."""
+        out = set()
+        for field in s._fields:
+            v = getattr(s, field, None)
+            if type(v) is list:
+                for x in v:
+                    if isinstance(x, gast.stmt):
+                        out |= self.reads(x) if which == 0 else self.writes(x)
+                    elif isinstance(x, gast.AST):
+                        out |= walk.reads_writes(x)[which]
+            elif isinstance(v, gast.AST):
+                out |= walk.reads_writes(v)[which]
+        return out
