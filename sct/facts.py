@@ -33,7 +33,7 @@ class _Entry:
         self.stmt = stmt
         self.reads, self.writes = walk.reads_writes(stmt)
         self.value_reads = None  # what an assignment's value reads
-        self.in_place = None  # whether it writes into an object (see optimize)
+        self.in_place = None  # whether it writes into an object
         self.pure = None  # whether an assignment's value is free of effects
         self.settled = False  # folding it again changes nothing
 
@@ -41,8 +41,9 @@ class _Entry:
 class Facts:
     """Read and write sets of simple statements, for one optimizer run."""
 
-    def __init__(self):
+    def __init__(self, pure=None):
         self._table: dict = {}  # id(stmt) -> _Entry
+        self._pure = pure  # expression -> whether it is free of effects
 
     def entry(self, s) -> _Entry | None:
         """The table entry of a simple statement (made now if need be), else None."""
@@ -73,6 +74,24 @@ class Facts:
             e.value_reads = walk.reads(s.value)
         return e.value_reads
 
+    def in_place(self, s) -> bool:
+        """Whether the assignment ``s`` writes into an object rather than (only)
+        rebinding a name: ``x[i] = v``, or a call of ``append``, ``pop``, ``extend``."""
+        e = self.entry(s)
+        if e.in_place is None:
+            e.in_place = bool(item_bases(s)) or any(
+                isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+                and n.func.attr in ("append", "pop", "extend")
+                for n in walk.nodes(s.value))
+        return e.in_place
+
+    def pure_value(self, s) -> bool:
+        """Whether the value of the assignment ``s`` is free of effects."""
+        e = self.entry(s)
+        if e.pure is None:
+            e.pure = self._pure(s.value)
+        return e.pure
+
     def _parts(self, s, which):
         """Reads (0) or writes (1) of a compound statement, from its parts."""
         out = set()
@@ -87,3 +106,9 @@ class Facts:
             elif isinstance(v, gast.AST):
                 out |= walk.reads_writes(v)[which]
         return out
+
+
+def item_bases(s) -> set:
+    """Names written into by ``x[i] = v`` (a write that is not a Store of a name)."""
+    return {t.value.id for t in s.targets
+            if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name)}

@@ -21,7 +21,7 @@ import numbers
 import gast
 
 from . import walk
-from .facts import Facts
+from .facts import Facts, item_bases
 from .mutation import new_object, written_in_place
 
 COMMENT = "__sct_comment__:"
@@ -43,7 +43,7 @@ class _Opt:
         self.written = written  # names that may hold an object written in place
         self.changed = False
         self.edits = 0  # rewrites of a statement's parts, so far
-        self.facts = Facts()  # (forget a statement when rewriting it)
+        self.facts = Facts(self.pure)  # (forget a statement when rewriting it)
 
     # -- copy and constant propagation -----------------------------------------------
     def propagate(self, stmts, env=None):
@@ -74,7 +74,7 @@ class _Opt:
                 if type(target) is gast.Name:  # (a value writes no name)
                     self.kill(env, target.id)
                 else:
-                    for t in facts.writes(s) | _item_bases(s):
+                    for t in facts.writes(s) | item_bases(s):
                         self.kill(env, t)
                 if isinstance(target, gast.Name) and isinstance(
                         s.value, (gast.Name, gast.Constant)) and not (
@@ -167,7 +167,7 @@ class _Opt:
                 t.orelse = self.fuse(t.orelse)
             if _is_comment(t):
                 continue
-            if not isinstance(t, gast.Assign) or self.in_place(t):
+            if not isinstance(t, gast.Assign) or self.facts.in_place(t):
                 # a write into an object (x[i] = v, a restore, y = lst.pop()) may
                 # change what a pending e1 reads under another name: a view, an alias
                 pending.clear()
@@ -201,13 +201,6 @@ class _Opt:
                 for name in names:
                     waiting.setdefault(name, set()).add(a)
         return [t for k, t in enumerate(out) if k not in dropped]
-
-    def in_place(self, s) -> bool:
-        """:func:`_changes_in_place` of the assignment ``s``, found once."""
-        entry = self.facts.entry(s)
-        if entry.in_place is None:
-            entry.in_place = _changes_in_place(s)
-        return entry.in_place
 
     # -- folding ------------------------------------------------------------------------
     def floaty(self, e) -> bool:
@@ -286,13 +279,6 @@ class _Opt:
                 return False
         return True
 
-    def pure_value(self, s) -> bool:
-        """:meth:`pure` of the value of the assignment ``s``, found once."""
-        entry = self.facts.entry(s)
-        if entry.pure is None:
-            entry.pure = self.pure(s.value)
-        return entry.pure
-
     def dce(self, stmts, live):
         """``(stmts, live before)`` with dead assignments removed."""
         facts = self.facts
@@ -304,7 +290,7 @@ class _Opt:
                 out.append(s)
             elif isinstance(s, gast.Assign):
                 targets = facts.writes(s)
-                if not (targets & live) and self.pure_value(s):
+                if not (targets & live) and facts.pure_value(s):
                     self.changed = True
                     continue
                 live = (live - targets) | facts.value_reads(s)
@@ -345,19 +331,6 @@ class _Opt:
                 out.append(s)
         out.reverse()
         return _prune_comments(out), live
-
-
-def _item_bases(s) -> set:
-    """Names written into by ``x[i] = v`` (a write that is not a Store of a name)."""
-    return {t.value.id for t in s.targets
-            if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name)}
-
-
-def _changes_in_place(s) -> bool:
-    """Whether ``s`` writes into an object rather than (only) rebinding a name."""
-    return bool(_item_bases(s)) or any(
-        isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-        and n.func.attr in ("append", "pop", "extend") for n in walk.nodes(s.value))
 
 
 def _simple_assign(s) -> bool:
