@@ -46,7 +46,7 @@ _counter = itertools.count(1)
 
 def to_source(tree) -> str:
     """Print a gast tree as source: astor when it works, else ``ast.unparse``."""
-    node = gast.gast_to_ast(tree)  # (astor reads no line numbers; ast.unparse does)
+    node = _to_ast(tree)  # (astor reads no line numbers; ast.unparse does)
     src = None
     if _astor is not None:
         try:
@@ -58,6 +58,54 @@ def to_source(tree) -> str:
     if src is None:
         src = ast.unparse(ast.fix_missing_locations(node)) + "\n"
     return _comments(src)
+
+
+def _to_ast(tree):
+    """``gast.gast_to_ast(tree)`` without the source positions, which nothing prints:
+    several times faster, since gast copies four positions per node and most of
+    sct's nodes have none (each a caught AttributeError)."""
+    if sys.version_info >= (3, 12):  # type parameters: leave them to gast
+        return gast.gast_to_ast(tree)
+    return _convert(tree)
+
+
+_AST_CLASS: dict = {}  # gast class -> (ast class, the fields both have)
+
+
+def _convert(node):
+    t = type(node)
+    if t is list:
+        return [_convert(x) for x in node]
+    if not isinstance(node, gast.AST):
+        return node
+    if t is gast.Name:
+        return ast.Name(id=node.id, ctx=_convert(node.ctx))
+    if t is gast.arguments:
+        a = ast.arguments(posonlyargs=[_arg(x) for x in node.posonlyargs],
+                          args=[_arg(x) for x in node.args], vararg=_arg(node.vararg),
+                          kwonlyargs=[_arg(x) for x in node.kwonlyargs],
+                          kw_defaults=_convert(node.kw_defaults), kwarg=_arg(node.kwarg),
+                          defaults=_convert(node.defaults))
+        return a
+    if t is gast.Assign:  # (gast drops the type comment)
+        return ast.Assign(targets=_convert(node.targets), value=_convert(node.value))
+    if t is gast.ExceptHandler and node.name:
+        return ast.ExceptHandler(type=_convert(node.type), name=node.name.id,
+                                 body=_convert(node.body))
+    known = _AST_CLASS.get(t)
+    if known is None:
+        cls = getattr(ast, t.__name__)
+        known = _AST_CLASS[t] = (cls, tuple(f for f in t._fields if f in cls._fields))
+    cls, fields = known
+    d = node.__dict__
+    return cls(**{f: _convert(d[f]) for f in fields if f in d})
+
+
+def _arg(node):
+    if node is None:
+        return None
+    return ast.arg(arg=node.id, annotation=_convert(node.annotation),
+                   type_comment=node.type_comment)
 
 
 _COMMENT_LINE = re.compile(r"""^(\s*)([rRuU]?(?:\"\"\"|\'\'\'|"|'))""" + COMMENT)
