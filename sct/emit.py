@@ -198,18 +198,34 @@ def resolve_refs(fdefs, ctx):
                   and isinstance(n.ctx, (gast.Store, gast.Param))}
         local |= {a.id for a in fdef.args.args + fdef.args.kwonlyargs}
     naming = Naming(ctx, local)
+    parsed: dict = {}  # text -> its expression, parsed once
 
-    class R(gast.NodeTransformer):
-        def visit_Name(self, node):
-            if node.id.startswith("__sct_ref"):
-                text = naming.expr(ctx.refs[node.id])
-                return gast.parse(text, mode="eval").body if "." in text or \
-                    not text.isidentifier() else gast.Name(
-                        id=text, ctx=gast.Load(), annotation=None, type_comment=None)
-            return node
+    def replace(node):
+        text = naming.expr(ctx.refs[node.id])
+        if "." in text or not text.isidentifier():
+            if text not in parsed:
+                parsed[text] = gast.parse(text, mode="eval").body
+            return walk.clone(parsed[text])
+        return gast.Name(id=text, ctx=gast.Load(), annotation=None, type_comment=None)
+
+    def visit(node):  # depth first, as a NodeTransformer: names are chosen in order
+        for field in node._fields:
+            v = getattr(node, field, None)
+            if type(v) is list:
+                for i, x in enumerate(v):
+                    if type(x) is gast.Name:
+                        if x.id.startswith("__sct_ref"):
+                            v[i] = replace(x)
+                    elif isinstance(x, gast.AST):
+                        visit(x)
+            elif type(v) is gast.Name:
+                if v.id.startswith("__sct_ref"):
+                    setattr(node, field, replace(v))
+            elif isinstance(v, gast.AST):
+                visit(v)
 
     for fdef in fdefs:
-        R().visit(fdef)
+        visit(fdef)
     return naming.closure
 
 
