@@ -24,6 +24,7 @@ from . import walk
 
 _SIMPLE = (gast.Assign, gast.Expr, gast.Return, gast.AugAssign, gast.Pass, gast.Break,
            gast.Continue, gast.Raise, gast.Assert, gast.Delete)
+_IN_PLACE = ("append", "pop", "extend")
 
 
 class _Entry:
@@ -31,11 +32,31 @@ class _Entry:
 
     def __init__(self, stmt):
         self.stmt = stmt
-        self.reads, self.writes = walk.reads_writes(stmt)
-        self.value_reads = None  # what an assignment's value reads
-        self.in_place = None  # whether it writes into an object
         self.pure = None  # whether an assignment's value is free of effects
         self.settled = False  # folding it again changes nothing
+        if type(stmt) is not gast.Assign:
+            self.reads, self.writes = walk.reads_writes(stmt)
+            self.value_reads = self.in_place = None  # (questions about assignments)
+            return
+        # one walk of the value answers three questions
+        reads, writes, calls = set(), set(), False
+        for n in walk.nodes(stmt.value):
+            t = type(n)
+            if t is gast.Name:
+                if type(n.ctx) is gast.Load:
+                    reads.add(n.id)
+                elif type(n.ctx) is gast.Store:
+                    writes.add(n.id)
+            elif t is gast.Call and not calls:
+                calls = isinstance(n.func, gast.Attribute) and n.func.attr in _IN_PLACE
+        self.value_reads = reads  # what the value reads
+        self.reads, self.writes = set(reads), writes
+        for target in stmt.targets:
+            r, w = walk.reads_writes(target)
+            self.reads |= r
+            self.writes |= w
+        # whether it writes into an object rather than (only) rebinding a name
+        self.in_place = calls or bool(item_bases(stmt))
 
 
 class Facts:
@@ -69,21 +90,12 @@ class Facts:
 
     def value_reads(self, s) -> set:
         """What the value of the assignment ``s`` reads."""
-        e = self.entry(s)
-        if e.value_reads is None:
-            e.value_reads = walk.reads(s.value)
-        return e.value_reads
+        return self.entry(s).value_reads
 
     def in_place(self, s) -> bool:
         """Whether the assignment ``s`` writes into an object rather than (only)
         rebinding a name: ``x[i] = v``, or a call of ``append``, ``pop``, ``extend``."""
-        e = self.entry(s)
-        if e.in_place is None:
-            e.in_place = bool(item_bases(s)) or any(
-                isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-                and n.func.attr in ("append", "pop", "extend")
-                for n in walk.nodes(s.value))
-        return e.in_place
+        return self.entry(s).in_place
 
     def pure_value(self, s) -> bool:
         """Whether the value of the assignment ``s`` is free of effects."""

@@ -65,6 +65,9 @@ def written_in_place(stmts) -> set:
     ['a', 'b', 'hs']
     """
     module = gast.Module(body=list(stmts), type_ignores=[])
+    found = {("obj", x) for x in written_bases(module)}
+    if not found:  # nothing is written in place: nothing can share such an object
+        return set()
     rules = []  # (fact, facts it implies); a fact is ("obj" or "items", name)
 
     def obj_implies(t, names, items_too):
@@ -94,7 +97,6 @@ def written_in_place(stmts) -> set:
                 and isinstance(n.func.value, gast.Name):
             rules.append((("items", n.func.value.id), {
                 (k, x) for a in n.args for x in walk.reads(a) for k in ("obj", "items")}))
-    found = {("obj", x) for x in written_bases(module)}
     changed = True
     while changed:
         changed = False

@@ -54,14 +54,16 @@ class _Opt:
             if isinstance(s, gast.Assign):
                 target = s.targets[0]
                 entry = facts.entry(s)
-                if entry.settled and not (env and not entry.reads.isdisjoint(env)):
+                reads_env = env and not entry.reads.isdisjoint(env)
+                if entry.settled and not reads_env:
                     # nothing to substitute, and folding again would change nothing
                     folded = s.value
                 else:
                     edits = self.edits
-                    self.substitute(s.value, env)
-                    if isinstance(target, gast.Subscript):
-                        self.substitute(target.slice, env)
+                    if reads_env:
+                        self.substitute(s.value, env)
+                        if isinstance(target, gast.Subscript):
+                            self.substitute(target.slice, env)
                     folded = self.fold(s.value)
                     if isinstance(target, gast.Name) and target.id in self.written and \
                             new_object(s.value) and not new_object(folded):
@@ -217,9 +219,11 @@ class _Opt:
         return False
 
     def fold(self, e):
-        for fname, value in list(gast.iter_fields(e)):
-            if isinstance(value, gast.AST) and not isinstance(value, (gast.Name,
-                                                                      gast.Constant)):
+        if type(e) in _LEAF_TYPES or not e._fields:
+            return e  # nothing folds in a name, a constant, an operator
+        for fname in e._fields:
+            value = getattr(e, fname, None)
+            if isinstance(value, gast.AST) and type(value) not in _LEAF_TYPES:
                 new = self.fold(value)
                 if new is not value:
                     setattr(e, fname, new)
@@ -348,6 +352,9 @@ def _prune_comments(stmts):
                 continue
         out.append(s)
     return out
+
+
+_LEAF_TYPES = {gast.Name, gast.Constant}
 
 
 def _const(e):
