@@ -39,16 +39,13 @@ class _Entry:
             self.value_reads = self.in_place = None  # (questions about assignments)
             return
         # one walk of the value answers three questions
-        reads, writes, calls = set(), set(), False
-        for n in walk.nodes(stmt.value):
-            t = type(n)
-            if t is gast.Name:
-                if type(n.ctx) is gast.Load:
-                    reads.add(n.id)
-                elif type(n.ctx) is gast.Store:
-                    writes.add(n.id)
-            elif t is gast.Call and not calls:
-                calls = isinstance(n.func, gast.Attribute) and n.func.attr in _IN_PLACE
+        names, calls = walk.names_calls(stmt.value)
+        reads, writes = set(), set()
+        for n in names:
+            if type(n.ctx) is gast.Load:
+                reads.add(n.id)
+            elif type(n.ctx) is gast.Store:
+                writes.add(n.id)
         self.value_reads = reads  # what the value reads
         self.reads, self.writes = set(reads), writes
         for target in stmt.targets:
@@ -56,7 +53,8 @@ class _Entry:
             self.reads |= r
             self.writes |= w
         # whether it writes into an object rather than (only) rebinding a name
-        self.in_place = calls or bool(item_bases(stmt))
+        self.in_place = bool(item_bases(stmt)) or any(
+            isinstance(c.func, gast.Attribute) and c.func.attr in _IN_PLACE for c in calls)
 
 
 class Facts:

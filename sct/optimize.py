@@ -163,20 +163,22 @@ class _Opt:
                     if names is not None:
                         names.discard(a)
 
+        facts = self.facts
         for j, t in enumerate(out):
             if isinstance(t, (gast.If, gast.For, gast.While)):
                 t.body = self.fuse(t.body)
                 t.orelse = self.fuse(t.orelse)
             if _is_comment(t):
                 continue
-            if not isinstance(t, gast.Assign) or self.facts.in_place(t):
+            if not isinstance(t, gast.Assign) or facts.in_place(t):
                 # a write into an object (x[i] = v, a restore, y = lst.pop()) may
                 # change what a pending e1 reads under another name: a view, an alias
                 pending.clear()
                 waiting.clear()
                 watched.clear()
                 continue
-            if _simple_assign(t):
+            simple = _simple_assign(t)
+            if simple:
                 a = t.targets[0].id
                 v = t.value
                 if a in pending and isinstance(v, gast.BinOp) and isinstance(
@@ -186,19 +188,22 @@ class _Opt:
                     spoil(a)
                     v.left = out[i].value
                     t.value = self.fold(v)
-                    self.facts.forget(t)
+                    facts.forget(t)
                     dropped.add(i)
                     self.changed = True
-            entry = self.facts.entry(t)
+            entry = facts.entry(t)
             for name in entry.reads:
-                spoil(name)
+                if name in pending:
+                    spoil(name)
             for name in entry.writes:
-                for b in list(waiting.pop(name, ())):
-                    spoil(b)
-            if _simple_assign(t):
+                spoiled = waiting.pop(name, None)
+                if spoiled:
+                    for b in list(spoiled):
+                        spoil(b)
+            if simple:
                 a = t.targets[0].id
                 pending[a] = j
-                names = self.facts.value_reads(t) | {a}
+                names = entry.value_reads | {a}
                 watched[a] = names
                 for name in names:
                     waiting.setdefault(name, set()).add(a)

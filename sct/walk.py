@@ -20,11 +20,53 @@ _Name = gast.Name
 _AST = gast.AST
 _Load = gast.Load
 _Store = gast.Store
+_Call = gast.Call
+# nodes without fields (contexts, operators) hold no name: not worth a visit
+_LEAVES = frozenset(c for c in vars(gast).values()
+                    if isinstance(c, type) and issubclass(c, _AST) and not c._fields)
 
 
 def name_nodes(node) -> list:
-    """Every ``Name`` node under ``node`` (itself included)."""
-    return _gather(node, True)
+    """Every ``Name`` node under ``node`` (itself included), breadth first."""
+    todo = [node]
+    names = []
+    push = todo.append
+    for n in todo:  # (a list iterator sees what is appended meanwhile)
+        if type(n) is _Name:
+            names.append(n)
+            continue
+        for field in n._fields:
+            v = getattr(n, field, None)
+            if type(v) is list:
+                for x in v:
+                    if isinstance(x, _AST) and type(x) not in _LEAVES:
+                        push(x)
+            elif isinstance(v, _AST) and type(v) not in _LEAVES:
+                push(v)
+    return names
+
+
+def names_calls(node) -> tuple:
+    """``(name_nodes(node), the Call nodes under node)`` in one walk."""
+    todo = [node]
+    names, calls = [], []
+    push = todo.append
+    for n in todo:
+        t = type(n)
+        if t is _Name:
+            names.append(n)
+            continue
+        if t is _Call:
+            calls.append(n)
+        for field in n._fields:
+            v = getattr(n, field, None)
+            if type(v) is list:
+                for x in v:
+                    if isinstance(x, _AST) and type(x) not in _LEAVES:
+                        push(x)
+            elif isinstance(v, _AST) and type(v) not in _LEAVES:
+                push(v)
+    return names, calls
 
 
 def loads(node) -> list:
@@ -71,28 +113,16 @@ def clone(node):
 
 def nodes(node) -> list:
     """Every node under ``node``, breadth first: ``gast.walk`` as a list, faster."""
-    return _gather(node, False)
-
-
-def _gather(node, names_only):
-    """All nodes breadth first, or only the names (not descending into them)."""
     todo = [node]
-    names = []
     extend, push = todo.extend, todo.append
-    i = 0
-    while i < len(todo):
-        n = todo[i]
-        i += 1
-        if names_only and type(n) is _Name:
-            names.append(n)
-            continue
+    for n in todo:  # (a list iterator sees what is appended meanwhile)
         for field in n._fields:
             v = getattr(n, field, None)
             if type(v) is list:
                 extend([x for x in v if isinstance(x, _AST)])
             elif isinstance(v, _AST):
                 push(v)
-    return names if names_only else todo
+    return todo
 
 
 def reads_writes(node) -> tuple:
