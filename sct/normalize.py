@@ -454,7 +454,7 @@ class _Flatten:
             or e.id.startswith("__sct_ref"))
 
 
-class _Rename(gast.NodeTransformer):
+class _Rename(walk.Transformer):
     def __init__(self, renames):
         self.renames = renames
 

@@ -71,7 +71,7 @@ def is_zero(node) -> bool:
     return isinstance(node, gast.Name) and node.id == ZERO
 
 
-class _Subst(gast.NodeTransformer):
+class _Subst(walk.Transformer):
     def __init__(self, binding, deriv, ref, locals_):
         self.binding, self.deriv, self.ref, self.locals = binding, deriv, ref, locals_
 
@@ -210,7 +210,7 @@ def _simplify(e):
     return e
 
 
-class _Materialize(gast.NodeTransformer):
+class _Materialize(walk.Transformer):
     """Zero markers -> ``zeros_like(primal)`` calls."""
 
     def __init__(self, ref):
