@@ -145,8 +145,10 @@ class Transformer(gast.NodeTransformer):
 
     def _setup(self):
         self._methods = {}
-        self._skip = () if any(hasattr(self, "visit_" + c.__name__)
-                               for c in _LEAVES) else _LEAVES
+        cls = type(self)
+        if "_skip" not in cls.__dict__:  # (found once per class)
+            cls._skip = () if any(hasattr(cls, "visit_" + c.__name__)
+                                  for c in _LEAVES) else _LEAVES
 
     def visit(self, node):
         methods = self._methods
