@@ -35,19 +35,18 @@ def _blocks(node):
             yield b
 
 
-_stores = walk.stores
 _loads = walk.loads
 
 
 def local_names(tree) -> dict:
     """``{name: defining statement}`` for every block-local name."""
-    counts = {}
-    for name in _stores(tree):
-        counts[name] = counts.get(name, 0) + 1
+    counts, total_reads = {}, {}  # per name: assignments, reads
+    for n in walk.name_nodes(tree):
+        if type(n.ctx) is gast.Store:
+            counts[n.id] = counts.get(n.id, 0) + 1
+        elif type(n.ctx) is gast.Load:
+            total_reads[n.id] = total_reads.get(n.id, 0) + 1
     args = {a.id for a in tree.args.args + tree.args.posonlyargs + tree.args.kwonlyargs}
-    total_reads = {}
-    for name in _loads(tree):
-        total_reads[name] = total_reads.get(name, 0) + 1
     found = {}
 
     def visit(block):

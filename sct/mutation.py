@@ -28,10 +28,11 @@ def load(name):
     return ld(name)
 
 
-def setitem_bases(tree) -> set:
-    """Names of arrays assigned into (``x[i] = v``)."""
-    return {n.targets[0].value.id for n in walk.nodes(tree) if type(n) is gast.Assign
-            and isinstance(n.targets[0], gast.Subscript)}
+def setitem_bases(tree, all_nodes=None) -> set:
+    """Names of arrays assigned into (``x[i] = v``); ``all_nodes``: ``walk.nodes(tree)``
+    when the caller has it."""
+    return {n.targets[0].value.id for n in all_nodes or walk.nodes(tree)
+            if type(n) is gast.Assign and isinstance(n.targets[0], gast.Subscript)}
 
 
 def written_bases(tree) -> set:

@@ -435,9 +435,9 @@ def _method_call(obj, name, *args):
 
 
 # -- the pass ---------------------------------------------------------------------------------
-def _assign_counts(tree):
+def _assign_counts(all_nodes):
     counts = {}
-    for n in walk.nodes(tree):
+    for n in all_nodes:
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
             counts[n.id] = counts.get(n.id, 0) + 1
     return counts
@@ -456,14 +456,15 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
     from .activity import _diff_reads
     ctx.loop_locals, ctx.loop_touched = blocks.loop_facts(
         tree, lambda v: _diff_reads(v, resolved))
-    counts = _assign_counts(tree)
+    all_nodes = walk.nodes(tree)  # (one walk for the four questions below)
+    counts = _assign_counts(all_nodes)
     ctx.other_assignments = {
         n.target.id: counts.get(n.target.id, 0) > 1
-        for n in walk.nodes(tree) if isinstance(n, gast.For)}
+        for n in all_nodes if isinstance(n, gast.For)}
     ctx.user_calls = getattr(ctx, "user_calls", {})
-    ctx.branch_tests = {n.test.id for n in walk.nodes(tree) if isinstance(n, gast.If)}
+    ctx.branch_tests = {n.test.id for n in all_nodes if isinstance(n, gast.If)}
     from .mutation import setitem_bases
-    ctx.setitem_bases = setitem_bases(tree)
+    ctx.setitem_bases = setitem_bases(tree, all_nodes)
     r = _Reverse(ctx, active, kinds, resolved)
     body, ret = tree.body[:-1], tree.body[-1]
     out = ret.value
