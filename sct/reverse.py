@@ -128,15 +128,13 @@ class _Reverse(items.ItemsReverse):
                         self.first_defs.add(id(s))  # nothing to save yet
                     else:
                         out.append(Record(t.id))
-            self.maybe_defined |= {n.id for n in walk.nodes(s) if isinstance(n, gast.Name)
-                                   and isinstance(n.ctx, gast.Store)}
+            self.maybe_defined |= walk.writes(s)
             call = self.user_call(s)
             if call is not None:
                 return out + call.forward()
             return out + [s]
         if isinstance(s, gast.If):
-            self.maybe_defined |= {n.id for n in walk.nodes(s) if isinstance(n, gast.Name)
-                                   and isinstance(n.ctx, gast.Store)}
+            self.maybe_defined |= walk.writes(s)
             node = gast.If(test=s.test, body=self.fwd_block(s.body),
                            orelse=self.fwd_block(s.orelse))
             out = [gast.copy_location(node, s)]
@@ -147,8 +145,7 @@ class _Reverse(items.ItemsReverse):
                 out.append(("push-cond", s.test.id, id(s)))  # kept if the reverse pops it
             return out
         if isinstance(s, (gast.For, gast.While)):
-            self.maybe_defined |= {n.id for n in walk.nodes(s) if isinstance(n, gast.Name)
-                                   and isinstance(n.ctx, gast.Store)}
+            self.maybe_defined |= walk.writes(s)
             return self.forward_loop(s)
         return [s]
 
@@ -211,7 +208,7 @@ class _Reverse(items.ItemsReverse):
             return self.backward_setitem(s)
         out = []
         target = s.targets[0]
-        names = [n.id for n in walk.nodes(target) if isinstance(n, gast.Name)]
+        names = [n.id for n in walk.name_nodes(target)]
         live = [n for n in names if n in self.active and n in self.nz]
         if live:
             self.label(s, out)
@@ -250,7 +247,7 @@ class _Reverse(items.ItemsReverse):
                                           ctx=gast.Load())
                     self.accumulate(e.id, item, out)
             return
-        if not any(self.is_active(n) for n in walk.nodes(value)):
+        if not any(n.id in self.active for n in walk.name_nodes(value)):
             return  # only inactive operands: no derivative flows here
         if isinstance(value, gast.BinOp) and any(
                 isinstance(o, gast.Name) and self.kinds.get(o.id) == "T"
