@@ -70,16 +70,26 @@ def _to_ast(tree):
 
 
 _AST_CLASS: dict = {}  # gast class -> (ast class, the fields both have)
+# contexts and operators: one instance of each serves (the printer reads their kind)
+_MARKERS = {getattr(gast, c.__name__): c() for c in vars(ast).values()
+            if isinstance(c, type) and issubclass(c, (ast.expr_context, ast.operator,
+                                                      ast.unaryop, ast.cmpop, ast.boolop))
+            and not c._fields and hasattr(gast, c.__name__)}
 
 
 def _convert(node):
     t = type(node)
+    if t is gast.Name:
+        return ast.Name(node.id, _MARKERS[type(node.ctx)])
+    if t is gast.Constant:
+        return ast.Constant(node.value, getattr(node, "kind", None))
+    marker = _MARKERS.get(t)
+    if marker is not None:
+        return marker
     if t is list:
         return [_convert(x) for x in node]
     if not isinstance(node, gast.AST):
         return node
-    if t is gast.Name:
-        return ast.Name(id=node.id, ctx=_convert(node.ctx))
     if t is gast.arguments:
         a = ast.arguments(posonlyargs=[_arg(x) for x in node.posonlyargs],
                           args=[_arg(x) for x in node.args], vararg=_arg(node.vararg),
@@ -98,7 +108,16 @@ def _convert(node):
         known = _AST_CLASS[t] = (cls, tuple(f for f in t._fields if f in cls._fields))
     cls, fields = known
     d = node.__dict__
-    return cls(**{f: _convert(d[f]) for f in fields if f in d})
+    kw = {}
+    for f in fields:
+        if f in d:
+            v = d[f]
+            if type(v) is list:
+                v = [_convert(x) if isinstance(x, gast.AST) else x for x in v]
+            elif isinstance(v, gast.AST):
+                v = _convert(v)
+            kw[f] = v
+    return cls(**kw)
 
 
 def _arg(node):
