@@ -145,7 +145,7 @@ def _is_view_call(v, ctx) -> bool:
         return False
 
 
-def check_aliases(tree, ctx):
+def check_aliases(tree, ctx, bases=None):
     """Refuse an array written in place that another name may also refer to.
 
     ``y = x; x[0] = v`` changes ``y`` too; tracking such sharing is not supported, so
@@ -161,7 +161,7 @@ def check_aliases(tree, ctx):
     from .errors import UnsupportedSyntax
     if ctx.forward and hasattr(ctx.quoted.fn, "__sct_source__"):
         return
-    bases = written_bases(tree)
+    bases = written_bases(tree) if bases is None else bases
     problems = []
     for n in walk.nodes(tree):
         if not isinstance(n, gast.Assign):
@@ -310,7 +310,9 @@ def _read_after_write(tree, target, base):
 
 
 def copy_mutated_arguments(tree, ctx):
-    """An argument written into is copied first: the caller's array never changes."""
+    """An argument written into is copied first: the caller's array never changes.
+
+    Returns :func:`written_bases` of the tree."""
     args = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
     mutated = written_bases(tree)
     first = tree.body[0] if tree.body else tree
@@ -318,3 +320,4 @@ def copy_mutated_arguments(tree, ctx):
         func=ctx.ref(runtime.private_copy), args=[load(a)], keywords=[])), first)
         for a in args if a in mutated]
     tree.body = copies + tree.body
+    return mutated  # (the copies write nothing in place)
