@@ -76,7 +76,7 @@ def quote(fn) -> Quoted:
     if not inspect.isfunction(raw):
         raise _unreadable(fn, "it is not a Python function")
     try:
-        src_lines, first = inspect.getsourcelines(raw)
+        src_lines, first = _source_lines(raw)
     except (OSError, TypeError) as e:
         raise _unreadable(fn, str(e) or type(e).__name__) from None
     src = textwrap.dedent("".join(src_lines))
@@ -99,6 +99,32 @@ def quote(fn) -> Quoted:
         cells = dict(zip(raw.__code__.co_freevars, raw.__closure__))
     return Quoted(fn=raw, tree=tree, filename=filename, firstline=first,
                   lines=src.splitlines(), globals=raw.__globals__, cells=cells)
+
+
+def _source_lines(fn):
+    """``inspect.getsourcelines(fn)`` without the tokenizer where the code object
+    says where the body ends: its lines through the last line with code, when the
+    next line with code (not a comment) is outside the ``def``. What that leaves out
+    (comments after the last statement) is never read: the tree is the same."""
+    lines, lnum = inspect.findsource(fn)
+    positions = getattr(fn.__code__, "co_positions", None)  # (Python 3.11+)
+    if positions is None or fn.__name__ == "<lambda>":
+        return inspect.getsourcelines(fn)
+    last = max((end for _, end, _, _ in positions() if end is not None), default=0)
+    head = lines[lnum] if lnum < len(lines) else ""
+    indent = len(head) - len(head.lstrip())
+    if last <= lnum + 1 or last > len(lines) or "\t" in head[:indent] or not \
+            head.lstrip().startswith((f"def {fn.__name__}(", f"async def {fn.__name__}(")):
+        return inspect.getsourcelines(fn)
+    for line in lines[last:]:
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        margin = line[:len(line) - len(line.lstrip())]
+        if len(margin) > indent or "\t" in margin:  # more of the body: dead code?
+            return inspect.getsourcelines(fn)
+        break
+    return lines[lnum:last], lnum + 1
 
 
 def _find_def(module, fn):
