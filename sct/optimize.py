@@ -292,17 +292,19 @@ class _Opt:
         """``(stmts, live before)`` with dead assignments removed."""
         facts = self.facts
         out = []
+        live = set(live)  # (updated in place from here on)
         for s in reversed(stmts):
             if isinstance(s, gast.Assign) and not isinstance(s.targets[0], gast.Name) \
                     and not isinstance(s.targets[0], gast.Tuple):
-                live = live | facts.reads(s)  # x[i] = v writes into x: an effect
+                live |= facts.reads(s)  # x[i] = v writes into x: an effect
                 out.append(s)
             elif isinstance(s, gast.Assign):
                 targets = facts.writes(s)
-                if not (targets & live) and facts.pure_value(s):
+                if live.isdisjoint(targets) and facts.pure_value(s):
                     self.changed = True
                     continue
-                live = (live - targets) | facts.value_reads(s)
+                live -= targets
+                live |= facts.value_reads(s)
                 out.append(s)
             elif isinstance(s, gast.If):
                 s.body, lb = self.dce(s.body, set(live))
@@ -329,14 +331,15 @@ class _Opt:
                 s.body, lb = self.dce(s.body, set(inner))
                 if not s.body:
                     s.body = [gast.Pass()]
-                live = live | lb | head
+                live |= lb
+                live |= head
                 out.append(s)
             elif isinstance(s, gast.Pass):
                 continue
             elif _is_comment(s):
                 out.append(s)
             else:
-                live = live | facts.reads(s)
+                live |= facts.reads(s)
                 out.append(s)
         out.reverse()
         return _prune_comments(out), live
