@@ -57,7 +57,21 @@ def to_source(tree) -> str:
             src = None
     if src is None:
         src = ast.unparse(ast.fix_missing_locations(node)) + "\n"
-    return _comments(src)
+    return _comments(src, _comment_texts(tree, []))
+
+
+def _comment_texts(node, out):
+    """The comment markers' texts in the order the printer writes their lines."""
+    for field in node._fields:
+        v = getattr(node, field, None)
+        if type(v) is list:
+            for s in v:
+                if isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant) and \
+                        isinstance(s.value.value, str) and s.value.value.startswith(COMMENT):
+                    out.append(s.value.value)
+                elif isinstance(s, (gast.stmt, gast.excepthandler, gast.match_case)):
+                    _comment_texts(s, out)
+    return out
 
 
 def _to_ast(tree):
@@ -130,18 +144,21 @@ def _arg(node):
 _COMMENT_LINE = re.compile(r"""^(\s*)([rRuU]?(?:\"\"\"|\'\'\'|"|'))""" + COMMENT)
 
 
-def _comments(src: str) -> str:
-    """Turn the comment markers the transforms leave into ``# ...`` lines."""
-    out = []
-    for line in src.splitlines():
-        m = _COMMENT_LINE.match(line)
-        if m is None:
-            out.append(line)
-            continue
-        text = ast.literal_eval(line.strip())[len(COMMENT):]
+def _comments(src: str, texts=None) -> str:
+    """Turn the comment markers the transforms leave into ``# ...`` lines.
+
+    ``texts``: the markers' strings in order, when known (else each line is read
+    back as a literal)."""
+    lines = src.splitlines()
+    found = [(i, m) for i, m in enumerate(map(_COMMENT_LINE.match, lines)) if m]
+    if texts is None or len(texts) != len(found):
+        texts = [ast.literal_eval(lines[i].strip()) for i, _ in found]
+    out = list(lines)
+    for (i, m), text in zip(found, texts):
+        text = text[len(COMMENT):]
         if text.startswith("="):
             text = text[1:]
-        out.append(f"{m.group(1)}# {text}" if text else "")
+        out[i] = f"{m.group(1)}# {text}" if text else ""
     return "\n".join(out).rstrip() + "\n"
 
 
