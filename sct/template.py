@@ -30,19 +30,29 @@ def bind(rule, call_args, call_keywords, what):
     """``{param: atom}`` for a call, with defaults as constants."""
     sig = rule.signature
     params = list(sig.parameters.values())[1:]
-    try:
-        ba = inspect.Signature(params).bind(*call_args, **call_keywords)
-    except TypeError as e:
-        raise NoDerivative(f"{what}: the derivative rule '{rule.name}' does not accept "
-                           f"these arguments ({e})") from None
+    n = len(call_args)
+    if not call_keywords and n <= len(params) and all(
+            p.kind in _POSITIONAL and (i < n or p.default is not p.empty)
+            for i, p in enumerate(params)):
+        arguments = {p.name: a for p, a in zip(params, call_args)}  # (what bind gives)
+    else:
+        try:
+            arguments = inspect.Signature(params).bind(
+                *call_args, **call_keywords).arguments
+        except TypeError as e:
+            raise NoDerivative(f"{what}: the derivative rule '{rule.name}' does not "
+                               f"accept these arguments ({e})") from None
     out = {}
     for p in params:
-        if p.name in ba.arguments:
-            out[p.name] = ba.arguments[p.name]
+        if p.name in arguments:
+            out[p.name] = arguments[p.name]
         else:
             out[p.name] = gast.Constant(value=p.default, kind=None) \
                 if _is_literal(p.default) else ("__default__", p.default)
     return out
+
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 def _is_literal(v):
