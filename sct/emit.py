@@ -66,9 +66,10 @@ def _comment_texts(node, out):
         v = getattr(node, field, None)
         if type(v) is list:
             for s in v:
-                if isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant) and \
-                        isinstance(s.value.value, str) and s.value.value.startswith(COMMENT):
-                    out.append(s.value.value)
+                v = s.value if isinstance(s, gast.Expr) else None
+                if isinstance(v, gast.Constant) and isinstance(v.value, str) and \
+                        v.value.startswith(COMMENT):
+                    out.append(v.value)
                 elif isinstance(s, (gast.stmt, gast.excepthandler, gast.match_case)):
                     _comment_texts(s, out)
     return out
@@ -85,10 +86,10 @@ def _to_ast(tree):
 
 _AST_CLASS: dict = {}  # gast class -> (ast class, the fields both have)
 # contexts and operators: one instance of each serves (the printer reads their kind)
+_KINDS = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
 _MARKERS = {getattr(gast, c.__name__): c() for c in vars(ast).values()
-            if isinstance(c, type) and issubclass(c, (ast.expr_context, ast.operator,
-                                                      ast.unaryop, ast.cmpop, ast.boolop))
-            and not c._fields and hasattr(gast, c.__name__)}
+            if isinstance(c, type) and issubclass(c, _KINDS) and not c._fields
+            and hasattr(gast, c.__name__)}
 
 
 def _convert(node):
@@ -105,12 +106,12 @@ def _convert(node):
     if not isinstance(node, gast.AST):
         return node
     if t is gast.arguments:
-        a = ast.arguments(posonlyargs=[_arg(x) for x in node.posonlyargs],
-                          args=[_arg(x) for x in node.args], vararg=_arg(node.vararg),
-                          kwonlyargs=[_arg(x) for x in node.kwonlyargs],
-                          kw_defaults=_convert(node.kw_defaults), kwarg=_arg(node.kwarg),
-                          defaults=_convert(node.defaults))
-        return a
+        return ast.arguments(
+            posonlyargs=[_arg(x) for x in node.posonlyargs],
+            args=[_arg(x) for x in node.args], vararg=_arg(node.vararg),
+            kwonlyargs=[_arg(x) for x in node.kwonlyargs],
+            kw_defaults=_convert(node.kw_defaults), kwarg=_arg(node.kwarg),
+            defaults=_convert(node.defaults))
     if t is gast.Assign:  # (gast drops the type comment)
         return ast.Assign(targets=_convert(node.targets), value=_convert(node.value))
     if t is gast.ExceptHandler and node.name:

@@ -28,7 +28,8 @@ _IN_PLACE = ("append", "pop", "extend")
 
 
 class _Entry:
-    __slots__ = ("stmt", "reads", "writes", "value_reads", "in_place", "pure", "settled")
+    __slots__ = ("stmt", "reads", "writes", "value_reads", "in_place", "pure",
+                 "settled")
 
     def __init__(self, stmt):
         self.stmt = stmt
@@ -54,7 +55,8 @@ class _Entry:
             self.writes |= w
         # whether it writes into an object rather than (only) rebinding a name
         self.in_place = bool(item_bases(stmt)) or any(
-            isinstance(c.func, gast.Attribute) and c.func.attr in _IN_PLACE for c in calls)
+            isinstance(c.func, gast.Attribute) and c.func.attr in _IN_PLACE
+            for c in calls)
 
 
 class Facts:

@@ -82,8 +82,9 @@ def run(stmts, temporaries, pure_call, user_names=None) -> list:
         if t is gast.Name:
             table = loads if isinstance(n.ctx, gast.Load) else stores
             table[n.id] = table.get(n.id, 0) + 1
-        elif t is gast.Assign and user_names is not None and type(n.value) is gast.Name \
-                and type(n.targets[0]) is gast.Name and n.targets[0].id not in user_names:
+        elif t is gast.Assign and user_names is not None and \
+                type(n.value) is gast.Name and type(n.targets[0]) is gast.Name and \
+                n.targets[0].id not in user_names:
             names.add(n.targets[0].id)
     single = {t for t in names if loads.get(t) == 1 and stores.get(t) == 1}
     if single:

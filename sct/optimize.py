@@ -28,7 +28,7 @@ COMMENT = "__sct_comment__:"
 
 
 _reads = walk.reads
-_writes = walk.writes
+_LEAF_TYPES = {gast.Name, gast.Constant}  # (nothing folds in them)
 
 
 def _is_comment(s) -> bool:
@@ -94,26 +94,20 @@ class _Opt:
                 head = s.test if not isinstance(s, gast.For) else s.iter
                 if not isinstance(s, gast.While):
                     self.substitute(head, env)
-                written = facts.writes(s)
-                for t in written:
+                for t in facts.writes(s):
                     self.kill(env, t)
                 inner = dict(env) if isinstance(s, gast.If) else {}
                 s.body = self.propagate(s.body, dict(inner))
                 s.orelse = self.propagate(s.orelse, dict(inner))
                 out.append(s)
-            elif facts.entry(s) is None:  # a compound statement of another kind
-                self.substitute(s, env)
-                for inner in walk.nodes(s):
-                    facts.forget(inner)
-                for t in facts.writes(s):
-                    self.kill(env, t)
-                out.append(s)
-            else:
-                if env and not facts.reads(s).isdisjoint(env):
+            else:  # a simple statement, or a compound one of another kind
+                simple = facts.entry(s) is not None
+                if not simple or (env and not facts.reads(s).isdisjoint(env)):
                     edits = self.edits
                     self.substitute(s, env)
                     if self.edits != edits:
-                        facts.forget(s)
+                        for inner in (s,) if simple else walk.nodes(s):
+                            facts.forget(inner)
                 for t in facts.writes(s):
                     self.kill(env, t)
                 out.append(s)
@@ -196,10 +190,8 @@ class _Opt:
                 if name in pending:
                     spoil(name)
             for name in entry.writes:
-                spoiled = waiting.pop(name, None)
-                if spoiled:
-                    for b in list(spoiled):
-                        spoil(b)
+                for b in list(waiting.pop(name, ())):
+                    spoil(b)
             if simple:
                 a = t.targets[0].id
                 pending[a] = j
@@ -331,8 +323,7 @@ class _Opt:
                 s.body, lb = self.dce(s.body, set(inner))
                 if not s.body:
                     s.body = [gast.Pass()]
-                live |= lb
-                live |= head
+                live |= lb | head
                 out.append(s)
             elif isinstance(s, gast.Pass):
                 continue
@@ -360,9 +351,6 @@ def _prune_comments(stmts):
                 continue
         out.append(s)
     return out
-
-
-_LEAF_TYPES = {gast.Name, gast.Constant}
 
 
 def _const(e):

@@ -113,8 +113,9 @@ def _source_lines(fn):
     last = max((end for _, end, _, _ in positions() if end is not None), default=0)
     head = lines[lnum] if lnum < len(lines) else ""
     indent = len(head) - len(head.lstrip())
-    if last <= lnum + 1 or last > len(lines) or "\t" in head[:indent] or not \
-            head.lstrip().startswith((f"def {fn.__name__}(", f"async def {fn.__name__}(")):
+    defs = (f"def {fn.__name__}(", f"async def {fn.__name__}(")
+    if last <= lnum + 1 or last > len(lines) or "\t" in head[:indent] or \
+            not head.lstrip().startswith(defs):
         return inspect.getsourcelines(fn)
     for line in lines[last:]:
         text = line.strip()
@@ -166,7 +167,8 @@ def _to_gast(node):
     if not isinstance(node, ast.AST):
         return node
     if t is ast.Name:
-        return ast.copy_location(gast.Name(node.id, _to_gast(node.ctx), None, None), node)
+        return ast.copy_location(gast.Name(node.id, _to_gast(node.ctx), None, None),
+                                 node)
     if t is ast.arg:
         return ast.copy_location(gast.Name(node.arg, gast.Param(), _to_gast(
             node.annotation), _to_gast(node.type_comment)), node)
