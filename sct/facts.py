@@ -50,6 +50,9 @@ class _Entry:
         self.value_reads = reads  # what the value reads
         self.reads, self.writes = set(reads), writes
         for target in stmt.targets:
+            if type(target) is gast.Name and type(target.ctx) is gast.Store:
+                writes.add(target.id)  # (the usual target: no walk)
+                continue
             r, w = walk.reads_writes(target)
             self.reads |= r
             self.writes |= w
