@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import inspect
 import itertools
 import linecache
 import math
@@ -37,6 +38,9 @@ try:  # astor prints the code; it warns on import on Python 3.12+, and may fail 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import astor as _astor
+    # how astor quotes a string (see _pretty_string)
+    _astor_pretty_string = inspect.signature(_astor.to_source).parameters[
+        "pretty_string"].default
 except Exception:  # pragma: no cover - depends on the installed astor
     _astor = None
 
@@ -52,12 +56,22 @@ def to_source(tree) -> str:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                src = _astor.to_source(node, pretty_source="".join)
+                src = _astor.to_source(node, pretty_string=_pretty_string,
+                                       pretty_source="".join)
         except Exception:  # pragma: no cover - astor lagging a new Python
             src = None
     if src is None:
         src = ast.unparse(ast.fix_missing_locations(node)) + "\n"
     return _comments(src, _comment_texts(tree, []))
+
+
+def _pretty_string(s, *args, **kwargs):
+    """astor's choice of quotes for a string, but a plain ``repr`` for a comment
+    marker: its line is rewritten as a comment from the tree's text (see
+    :func:`_comments`), and astor would compile every candidate to compare."""
+    if isinstance(s, str) and s.startswith(COMMENT) and "\n" not in s and "\r" not in s:
+        return repr(s)
+    return _astor_pretty_string(s, *args, **kwargs)
 
 
 def _comment_texts(node, out):
