@@ -201,6 +201,7 @@ class Naming:
         self.locals = set(local_names)
         self.closure: dict = {}  # name -> object
         self.by_obj: dict = {}
+        self.aliases: dict = {}  # id(module) -> how generated code names it
 
     def expr(self, obj):
         key = id(obj)
@@ -215,12 +216,15 @@ class Naming:
         path = _module_path(obj)
         if path is not None:
             mod, attr = path
-            alias = next((k for k, v in sorted(g.items(), key=lambda kv: len(kv[0]))
-                          if v is mod and k not in self.locals and not k.startswith("_")),
-                         None)
-            if alias is None:
-                alias = self.bind(mod.__name__.split(".")[-1] if mod is not np
-                                  else "numpy", mod)
+            alias = self.aliases.get(id(mod))
+            if alias is None:  # (the same answer for every function of the module)
+                alias = next((k for k, v in sorted(g.items(), key=lambda kv: len(kv[0]))
+                              if v is mod and k not in self.locals
+                              and not k.startswith("_")), None)
+                if alias is None:
+                    alias = self.bind(mod.__name__.split(".")[-1] if mod is not np
+                                      else "numpy", mod)
+                self.aliases[id(mod)] = alias
             return f"{alias}.{attr}"
         bname = _builtin_name(obj)
         if bname is not None and bname not in self.locals and g.get(bname, obj) is obj:
