@@ -78,9 +78,10 @@ def loop_facts(tree, diff_reads):
     Args:
         diff_reads: ``value -> names`` a derivative can flow from (see activity.py).
     """
-    local = local_names(tree)
+    loops = [n for n in walk.nodes(tree) if isinstance(n, (gast.For, gast.While))]
+    local = local_names(tree) if loops else {}  # (only loops ask)
     locals_, touched = {}, {}
-    for loop in (n for n in walk.nodes(tree) if isinstance(n, (gast.For, gast.While))):
+    for loop in loops:
         body_ids = {id(s) for s in loop.body}
         inside = {id(n) for n in walk.nodes(loop)}
         locals_[loop] = {n for n, st in local.items() if id(st) in body_ids}
