@@ -168,20 +168,31 @@ def instantiate(rule, mode, binding, deriv, ref, fresh):
             n = s.targets[0].id
             if n not in local_names:
                 local_names[n] = fresh(n)
-    sub = _Subst(binding, deriv, ref, local_names, glob)
+    zeros = []  # whether a derivative read so far was (or held) a zero
+
+    def deriv_seen(param):
+        d = deriv(param)
+        if not zeros and any(is_zero(n) for n in walk.name_nodes(d)):
+            zeros.append(d)
+        return d
+
+    def simplified(e):  # (without a zero marker, simplify changes nothing)
+        return simplify(e, ref) if zeros else e
+
+    sub = _Subst(binding, deriv_seen, ref, local_names, glob)
     items = []
     for s in stmts:  # (the template's own statements: read, never changed)
         if isinstance(s, gast.AugAssign) and _is_d(s.target):
             param = s.target.slice.id
-            value = simplify(sub.copy(s.value), ref)
+            value = simplified(sub.copy(s.value))
             if isinstance(s.op, gast.Sub):
-                value = simplify(gast.UnaryOp(op=gast.USub(), operand=value), ref)
+                value = simplified(gast.UnaryOp(op=gast.USub(), operand=value))
             items.append(("acc", param, value))
         elif isinstance(s, gast.Assign) and _is_d(s.targets[0]):
-            items.append(("set", simplify(sub.copy(s.value), ref)))
+            items.append(("set", simplified(sub.copy(s.value))))
         elif isinstance(s, gast.Assign):
             items.append(("local", local_names[s.targets[0].id],
-                          simplify(sub.copy(s.value), ref)))
+                          simplified(sub.copy(s.value))))
         else:
             raise SyntaxError(f"rule {rule.name}: unexpected statement in template")
     return items
