@@ -21,7 +21,7 @@ _AST = gast.AST
 _Load = gast.Load
 _Store = gast.Store
 _Call = gast.Call
-# nodes without fields (contexts, operators) hold no name: not worth a visit
+# nodes without fields (contexts, operators; pass, break, continue) hold no name
 _LEAVES = frozenset(c for c in vars(gast).values()
                     if isinstance(c, type) and issubclass(c, _AST) and not c._fields)
 
@@ -101,7 +101,7 @@ def clone(node):
         return node
     new = cls.__new__(cls)
     src = node.__dict__
-    if not src:  # a context or an operator
+    if not src:  # a context, an operator: nothing to copy
         return new
     d = src.copy()  # (the same keys in the same order)
     for k, v in src.items():
