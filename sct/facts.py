@@ -28,6 +28,11 @@ _IN_PLACE = ("append", "pop", "extend")
 
 
 class _Entry:
+    """What one simple statement reads and writes; for an assignment also what its
+    value reads (``value_reads``) and whether it writes into an object rather than
+    (only) rebinding a name (``in_place``: ``x[i] = v``, ``append``, ``pop``,
+    ``extend``)."""
+
     __slots__ = ("stmt", "reads", "writes", "value_reads", "in_place", "pure",
                  "settled")
 
@@ -90,15 +95,6 @@ class Facts:
     def writes(self, s) -> set:
         e = self.entry(s)
         return e.writes if e is not None else self._parts(s, 1)
-
-    def value_reads(self, s) -> set:
-        """What the value of the assignment ``s`` reads."""
-        return self.entry(s).value_reads
-
-    def in_place(self, s) -> bool:
-        """Whether the assignment ``s`` writes into an object rather than (only)
-        rebinding a name: ``x[i] = v``, or a call of ``append``, ``pop``, ``extend``."""
-        return self.entry(s).in_place
 
     def pure_value(self, s) -> bool:
         """Whether the value of the assignment ``s`` is free of effects."""

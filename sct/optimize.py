@@ -164,7 +164,7 @@ class _Opt:
                 t.orelse = self.fuse(t.orelse)
             if _is_comment(t):
                 continue
-            if not isinstance(t, gast.Assign) or facts.in_place(t):
+            if not isinstance(t, gast.Assign) or facts.entry(t).in_place:
                 # a write into an object (x[i] = v, a restore, y = lst.pop()) may
                 # change what a pending e1 reads under another name: a view, an alias
                 pending.clear()
@@ -291,12 +291,12 @@ class _Opt:
                 live |= facts.reads(s)  # x[i] = v writes into x: an effect
                 out.append(s)
             elif isinstance(s, gast.Assign):
-                targets = facts.writes(s)
-                if live.isdisjoint(targets) and facts.pure_value(s):
+                entry = facts.entry(s)
+                if live.isdisjoint(entry.writes) and facts.pure_value(s):
                     self.changed = True
                     continue
-                live -= targets
-                live |= facts.value_reads(s)
+                live -= entry.writes
+                live |= entry.value_reads
                 out.append(s)
             elif isinstance(s, gast.If):
                 s.body, lb = self.dce(s.body, set(live))
