@@ -249,8 +249,8 @@ def resolve_refs(fdefs, ctx):
     """Replace reference placeholders in ``fdefs`` by names; returns the closure dict."""
     local = set()
     for fdef in fdefs:
-        local |= {n.id for n in walk.name_nodes(fdef)
-                  if isinstance(n.ctx, (gast.Store, gast.Param))}
+        local |= {n.id for n in walk.nodes(fdef) if isinstance(n, gast.Name)
+                  and isinstance(n.ctx, (gast.Store, gast.Param))}
         local |= {a.id for a in fdef.args.args + fdef.args.kwonlyargs}
     naming = Naming(ctx, local)
     parsed: dict = {}  # text -> its expression, parsed once

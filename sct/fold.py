@@ -74,18 +74,14 @@ def run(stmts, temporaries, pure_call, user_names=None) -> list:
     module = gast.Module(body=stmts, type_ignores=[])
     loads: dict = {}
     stores: dict = {}
+    for n in walk.name_nodes(module):
+        table = loads if isinstance(n.ctx, gast.Load) else stores
+        table[n.id] = table.get(n.id, 0) + 1
     names = set(temporaries)
-    # one walk: every name (none is nested in another: a body has no parameters with
-    # annotations), and the copies ``a = b``
-    for n in walk.nodes(module):
-        t = type(n)
-        if t is gast.Name:
-            table = loads if isinstance(n.ctx, gast.Load) else stores
-            table[n.id] = table.get(n.id, 0) + 1
-        elif t is gast.Assign and user_names is not None and \
-                type(n.value) is gast.Name and type(n.targets[0]) is gast.Name and \
-                n.targets[0].id not in user_names:
-            names.add(n.targets[0].id)
+    if user_names is not None:
+        names |= {n.targets[0].id for n in walk.nodes(module) if type(n) is gast.Assign
+                  and type(n.value) is gast.Name and type(n.targets[0]) is gast.Name
+                  and n.targets[0].id not in user_names}
     single = {t for t in names if loads.get(t) == 1 and stores.get(t) == 1}
     if single:
         _block(stmts, single, pure_call)

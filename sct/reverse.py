@@ -134,7 +134,7 @@ class _Reverse(items.ItemsReverse):
                 return out + call.forward()
             return out + [s]
         if isinstance(s, gast.If):
-            self.maybe_defined |= walk.writes(s)
+            self.maybe_defined |= _stores(s)
             node = gast.If(test=s.test, body=self.fwd_block(s.body),
                            orelse=self.fwd_block(s.orelse))
             out = [gast.copy_location(node, s)]
@@ -145,7 +145,7 @@ class _Reverse(items.ItemsReverse):
                 out.append(("push-cond", s.test.id, id(s)))  # kept if the reverse pops it
             return out
         if isinstance(s, (gast.For, gast.While)):
-            self.maybe_defined |= walk.writes(s)
+            self.maybe_defined |= _stores(s)
             return self.forward_loop(s)
         return [s]
 
@@ -432,6 +432,12 @@ def _method_call(obj, name, *args):
 
 
 # -- the pass ---------------------------------------------------------------------------------
+def _stores(s) -> set:
+    """Every name ``s`` assigns, nested definitions' parameter annotations included."""
+    return {n.id for n in walk.nodes(s) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Store)}
+
+
 def _assign_counts(all_nodes):
     counts = {}
     for n in all_nodes:
