@@ -35,19 +35,18 @@ def _blocks(node):
             yield b
 
 
-_stores = walk.stores
 _loads = walk.loads
 
 
 def local_names(tree) -> dict:
     """``{name: defining statement}`` for every block-local name."""
-    counts = {}
-    for name in _stores(tree):
-        counts[name] = counts.get(name, 0) + 1
+    counts, total_reads = {}, {}  # per name: assignments, reads
+    for n in walk.name_nodes(tree):
+        if type(n.ctx) is gast.Store:
+            counts[n.id] = counts.get(n.id, 0) + 1
+        elif type(n.ctx) is gast.Load:
+            total_reads[n.id] = total_reads.get(n.id, 0) + 1
     args = {a.id for a in tree.args.args + tree.args.posonlyargs + tree.args.kwonlyargs}
-    total_reads = {}
-    for name in _loads(tree):
-        total_reads[name] = total_reads.get(name, 0) + 1
     found = {}
 
     def visit(block):
@@ -79,9 +78,10 @@ def loop_facts(tree, diff_reads):
     Args:
         diff_reads: ``value -> names`` a derivative can flow from (see activity.py).
     """
-    local = local_names(tree)
+    loops = [n for n in walk.nodes(tree) if isinstance(n, (gast.For, gast.While))]
+    local = local_names(tree) if loops else {}  # (only loops ask)
     locals_, touched = {}, {}
-    for loop in (n for n in walk.nodes(tree) if isinstance(n, (gast.For, gast.While))):
+    for loop in loops:
         body_ids = {id(s) for s in loop.body}
         inside = {id(n) for n in walk.nodes(loop)}
         locals_[loop] = {n for n, st in local.items() if id(st) in body_ids}

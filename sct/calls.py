@@ -111,9 +111,10 @@ def prepare(tree, ctx, active, kinds, resolved, mode="split"):
     from .cache import building, concrete, derived
     ctx.user_calls = {}
     problems = []
-    loops = [n for n in walk.nodes(tree) if isinstance(n, (gast.For, gast.While))]
+    all_nodes = walk.nodes(tree)
+    loops = [n for n in all_nodes if isinstance(n, (gast.For, gast.While))]
     in_loop = {id(s) for lp in loops for s in walk.nodes(lp)}
-    for s in walk.nodes(tree):
+    for s in all_nodes:
         if not (isinstance(s, gast.Assign) and isinstance(s.value, gast.Call)):
             continue
         target = s.targets[0]

@@ -48,8 +48,10 @@ def problems(quoted, tree=None) -> list:
         report(tree, f"'*{a.vararg.id}' (a variable number of arguments)")
     if a.kwarg is not None:
         report(tree, f"'**{a.kwarg.id}' (arbitrary keyword arguments)")
+    returns = False
     for node in _walk_body(tree):
         t = type(node)
+        returns = returns or t is gast.Return
         if t in _STMT_NAMES:
             report(node, _STMT_NAMES[t])
         elif t in _EXPR_NAMES:
@@ -76,7 +78,7 @@ def problems(quoted, tree=None) -> list:
                    "; write x[i, j] = ...")
         elif isinstance(node, gast.Return) and node.value is None:
             report(node, "a bare 'return' (the function must return a value)")
-    if not any(isinstance(n, gast.Return) for n in walk.nodes(tree)):
+    if not returns:  # (a return is a statement: only the body can hold one)
         report(tree.body[-1] if tree.body else tree,
                "a function that never returns a value")
     return found

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import inspect
 import itertools
 import linecache
 import math
@@ -37,6 +38,9 @@ try:  # astor prints the code; it warns on import on Python 3.12+, and may fail 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import astor as _astor
+    # how astor quotes a string (see _pretty_string)
+    _astor_pretty_string = inspect.signature(_astor.to_source).parameters[
+        "pretty_string"].default
 except Exception:  # pragma: no cover - depends on the installed astor
     _astor = None
 
@@ -46,35 +50,130 @@ _counter = itertools.count(1)
 
 def to_source(tree) -> str:
     """Print a gast tree as source: astor when it works, else ``ast.unparse``."""
-    node = gast.gast_to_ast(tree)  # (astor reads no line numbers; ast.unparse does)
+    node = _to_ast(tree)  # (astor reads no line numbers; ast.unparse does)
     src = None
     if _astor is not None:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                src = _astor.to_source(node, pretty_source="".join)
+                src = _astor.to_source(node, pretty_string=_pretty_string,
+                                       pretty_source="".join)
         except Exception:  # pragma: no cover - astor lagging a new Python
             src = None
     if src is None:
         src = ast.unparse(ast.fix_missing_locations(node)) + "\n"
-    return _comments(src)
+    return _comments(src, _comment_texts(tree, []))
+
+
+def _pretty_string(s, *args, **kwargs):
+    """astor's choice of quotes for a string, but a plain ``repr`` for a comment
+    marker: its line is rewritten as a comment from the tree's text (see
+    :func:`_comments`), and astor would compile every candidate to compare."""
+    if isinstance(s, str) and s.startswith(COMMENT) and "\n" not in s and "\r" not in s:
+        return repr(s)
+    return _astor_pretty_string(s, *args, **kwargs)
+
+
+def _comment_texts(node, out):
+    """The comment markers' texts in the order the printer writes their lines."""
+    for field in node._fields:
+        v = getattr(node, field, None)
+        if type(v) is list:
+            for s in v:
+                v = s.value if isinstance(s, gast.Expr) else None
+                if isinstance(v, gast.Constant) and isinstance(v.value, str) and \
+                        v.value.startswith(COMMENT):
+                    out.append(v.value)
+                elif isinstance(s, (gast.stmt, gast.excepthandler, gast.match_case)):
+                    _comment_texts(s, out)
+    return out
+
+
+def _to_ast(tree):
+    """``gast.gast_to_ast(tree)`` without the source positions, which nothing prints:
+    several times faster, since gast copies four positions per node and most of
+    sct's nodes have none (each a caught AttributeError)."""
+    if sys.version_info >= (3, 12):  # type parameters: leave them to gast
+        return gast.gast_to_ast(tree)
+    return _convert(tree)
+
+
+_AST_CLASS: dict = {}  # gast class -> (ast class, the fields both have)
+# contexts and operators: one instance of each serves (the printer reads their kind)
+_KINDS = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+_MARKERS = {getattr(gast, c.__name__): c() for c in vars(ast).values()
+            if isinstance(c, type) and issubclass(c, _KINDS) and not c._fields
+            and hasattr(gast, c.__name__)}
+
+
+def _convert(node):
+    t = type(node)
+    if t is gast.Name:
+        return ast.Name(node.id, _MARKERS[type(node.ctx)])
+    if t is gast.Constant:
+        return ast.Constant(node.value, getattr(node, "kind", None))
+    marker = _MARKERS.get(t)
+    if marker is not None:
+        return marker
+    if t is list:
+        return [_convert(x) for x in node]
+    if not isinstance(node, gast.AST):
+        return node
+    if t is gast.arguments:
+        return ast.arguments(
+            posonlyargs=[_arg(x) for x in node.posonlyargs],
+            args=[_arg(x) for x in node.args], vararg=_arg(node.vararg),
+            kwonlyargs=[_arg(x) for x in node.kwonlyargs],
+            kw_defaults=_convert(node.kw_defaults), kwarg=_arg(node.kwarg),
+            defaults=_convert(node.defaults))
+    if t is gast.Assign:  # (gast drops the type comment)
+        return ast.Assign(targets=_convert(node.targets), value=_convert(node.value))
+    if t is gast.ExceptHandler and node.name:
+        return ast.ExceptHandler(type=_convert(node.type), name=node.name.id,
+                                 body=_convert(node.body))
+    known = _AST_CLASS.get(t)
+    if known is None:
+        cls = getattr(ast, t.__name__)
+        known = _AST_CLASS[t] = (cls, tuple(f for f in t._fields if f in cls._fields))
+    cls, fields = known
+    d = node.__dict__
+    kw = {}
+    for f in fields:
+        if f in d:
+            v = d[f]
+            if type(v) is list:
+                v = [_convert(x) if isinstance(x, gast.AST) else x for x in v]
+            elif isinstance(v, gast.AST):
+                v = _convert(v)
+            kw[f] = v
+    return cls(**kw)
+
+
+def _arg(node):
+    if node is None:
+        return None
+    return ast.arg(arg=node.id, annotation=_convert(node.annotation),
+                   type_comment=node.type_comment)
 
 
 _COMMENT_LINE = re.compile(r"""^(\s*)([rRuU]?(?:\"\"\"|\'\'\'|"|'))""" + COMMENT)
 
 
-def _comments(src: str) -> str:
-    """Turn the comment markers the transforms leave into ``# ...`` lines."""
-    out = []
-    for line in src.splitlines():
-        m = _COMMENT_LINE.match(line)
-        if m is None:
-            out.append(line)
-            continue
-        text = ast.literal_eval(line.strip())[len(COMMENT):]
+def _comments(src: str, texts=None) -> str:
+    """Turn the comment markers the transforms leave into ``# ...`` lines.
+
+    ``texts``: the markers' strings in order, when known (else each line is read
+    back as a literal)."""
+    lines = src.splitlines()
+    found = [(i, m) for i, m in enumerate(map(_COMMENT_LINE.match, lines)) if m]
+    if texts is None or len(texts) != len(found):
+        texts = [ast.literal_eval(lines[i].strip()) for i, _ in found]
+    out = list(lines)
+    for (i, m), text in zip(found, texts):
+        text = text[len(COMMENT):]
         if text.startswith("="):
             text = text[1:]
-        out.append(f"{m.group(1)}# {text}" if text else "")
+        out[i] = f"{m.group(1)}# {text}" if text else ""
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -102,6 +201,7 @@ class Naming:
         self.locals = set(local_names)
         self.closure: dict = {}  # name -> object
         self.by_obj: dict = {}
+        self.aliases: dict = {}  # id(module) -> how generated code names it
 
     def expr(self, obj):
         key = id(obj)
@@ -116,12 +216,15 @@ class Naming:
         path = _module_path(obj)
         if path is not None:
             mod, attr = path
-            alias = next((k for k, v in sorted(g.items(), key=lambda kv: len(kv[0]))
-                          if v is mod and k not in self.locals and not k.startswith("_")),
-                         None)
-            if alias is None:
-                alias = self.bind(mod.__name__.split(".")[-1] if mod is not np
-                                  else "numpy", mod)
+            alias = self.aliases.get(id(mod))
+            if alias is None:  # (the same answer for every function of the module)
+                alias = next((k for k, v in sorted(g.items(), key=lambda kv: len(kv[0]))
+                              if v is mod and k not in self.locals
+                              and not k.startswith("_")), None)
+                if alias is None:
+                    alias = self.bind(mod.__name__.split(".")[-1] if mod is not np
+                                      else "numpy", mod)
+                self.aliases[id(mod)] = alias
             return f"{alias}.{attr}"
         bname = _builtin_name(obj)
         if bname is not None and bname not in self.locals and g.get(bname, obj) is obj:
@@ -150,18 +253,34 @@ def resolve_refs(fdefs, ctx):
                   and isinstance(n.ctx, (gast.Store, gast.Param))}
         local |= {a.id for a in fdef.args.args + fdef.args.kwonlyargs}
     naming = Naming(ctx, local)
+    parsed: dict = {}  # text -> its expression, parsed once
 
-    class R(gast.NodeTransformer):
-        def visit_Name(self, node):
-            if node.id.startswith("__sct_ref"):
-                text = naming.expr(ctx.refs[node.id])
-                return gast.parse(text, mode="eval").body if "." in text or \
-                    not text.isidentifier() else gast.Name(
-                        id=text, ctx=gast.Load(), annotation=None, type_comment=None)
-            return node
+    def replace(node):
+        text = naming.expr(ctx.refs[node.id])
+        if "." in text or not text.isidentifier():
+            if text not in parsed:
+                parsed[text] = gast.parse(text, mode="eval").body
+            return walk.clone(parsed[text])
+        return gast.Name(id=text, ctx=gast.Load(), annotation=None, type_comment=None)
+
+    def visit(node):  # depth first, as a NodeTransformer: names are chosen in order
+        for field in node._fields:
+            v = getattr(node, field, None)
+            if type(v) is list:
+                for i, x in enumerate(v):
+                    if type(x) is gast.Name:
+                        if x.id.startswith("__sct_ref"):
+                            v[i] = replace(x)
+                    elif isinstance(x, gast.AST):
+                        visit(x)
+            elif type(v) is gast.Name:
+                if v.id.startswith("__sct_ref"):
+                    setattr(node, field, replace(v))
+            elif isinstance(v, gast.AST):
+                visit(v)
 
     for fdef in fdefs:
-        R().visit(fdef)
+        visit(fdef)
     return naming.closure
 
 

@@ -55,7 +55,7 @@ def _head(s):
     return None
 
 
-class _Put(gast.NodeTransformer):
+class _Put(walk.Transformer):
     def __init__(self, name, value):
         self.name, self.value = name, value
 

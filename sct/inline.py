@@ -78,7 +78,7 @@ def _is_definition(tree, name_node, name):
     return False
 
 
-class _Rename(gast.NodeTransformer):
+class _Rename(walk.Transformer):
     def __init__(self, mapping):
         self.mapping = mapping
 

@@ -32,6 +32,7 @@ import builtins
 
 import gast
 
+from . import walk
 from .normalize import assign, load, store
 from .runtime import as_sequence
 
@@ -49,7 +50,7 @@ def _builtin_call(node, name, ctx):
         and name not in ctx.cells and name not in getattr(ctx, "local_names", ())
 
 
-class _Loops(gast.NodeTransformer):
+class _Loops(walk.Transformer):
     def __init__(self, ctx):
         self.ctx = ctx
 

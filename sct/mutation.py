@@ -28,10 +28,11 @@ def load(name):
     return ld(name)
 
 
-def setitem_bases(tree) -> set:
-    """Names of arrays assigned into (``x[i] = v``)."""
-    return {n.targets[0].value.id for n in walk.nodes(tree) if type(n) is gast.Assign
-            and isinstance(n.targets[0], gast.Subscript)}
+def setitem_bases(tree, all_nodes=None) -> set:
+    """Names of arrays assigned into (``x[i] = v``); ``all_nodes``: ``walk.nodes(tree)``
+    when the caller has it."""
+    return {n.targets[0].value.id for n in all_nodes or walk.nodes(tree)
+            if type(n) is gast.Assign and isinstance(n.targets[0], gast.Subscript)}
 
 
 def written_bases(tree) -> set:
@@ -65,6 +66,9 @@ def written_in_place(stmts) -> set:
     ['a', 'b', 'hs']
     """
     module = gast.Module(body=list(stmts), type_ignores=[])
+    found = {("obj", x) for x in written_bases(module)}
+    if not found:  # nothing is written in place: nothing can share such an object
+        return set()
     rules = []  # (fact, facts it implies); a fact is ("obj" or "items", name)
 
     def obj_implies(t, names, items_too):
@@ -94,7 +98,6 @@ def written_in_place(stmts) -> set:
                 and isinstance(n.func.value, gast.Name):
             rules.append((("items", n.func.value.id), {
                 (k, x) for a in n.args for x in walk.reads(a) for k in ("obj", "items")}))
-    found = {("obj", x) for x in written_bases(module)}
     changed = True
     while changed:
         changed = False
@@ -142,7 +145,7 @@ def _is_view_call(v, ctx) -> bool:
         return False
 
 
-def check_aliases(tree, ctx):
+def check_aliases(tree, ctx, bases=None):
     """Refuse an array written in place that another name may also refer to.
 
     ``y = x; x[0] = v`` changes ``y`` too; tracking such sharing is not supported, so
@@ -158,7 +161,7 @@ def check_aliases(tree, ctx):
     from .errors import UnsupportedSyntax
     if ctx.forward and hasattr(ctx.quoted.fn, "__sct_source__"):
         return
-    bases = written_bases(tree)
+    bases = written_bases(tree) if bases is None else bases
     problems = []
     for n in walk.nodes(tree):
         if not isinstance(n, gast.Assign):
@@ -307,7 +310,9 @@ def _read_after_write(tree, target, base):
 
 
 def copy_mutated_arguments(tree, ctx):
-    """An argument written into is copied first: the caller's array never changes."""
+    """An argument written into is copied first: the caller's array never changes.
+
+    Returns :func:`written_bases` of the tree."""
     args = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
     mutated = written_bases(tree)
     first = tree.body[0] if tree.body else tree
@@ -315,3 +320,4 @@ def copy_mutated_arguments(tree, ctx):
         func=ctx.ref(runtime.private_copy), args=[load(a)], keywords=[])), first)
         for a in args if a in mutated]
     tree.body = copies + tree.body
+    return mutated  # (the copies write nothing in place)

@@ -464,7 +464,7 @@ class _Flatten:
             or e.id.startswith("__sct_ref"))
 
 
-class _Rename(gast.NodeTransformer):
+class _Rename(walk.Transformer):
     def __init__(self, renames):
         self.renames = renames
 
@@ -506,7 +506,7 @@ def run(tree, ctx):
     tree = index_loops(structured(tree, ctx.namer), ctx)
     ctx.local_names = local_names(tree)
     tree.body = _Flatten(ctx).block(tree.body)
-    mutation.copy_mutated_arguments(tree, ctx)
-    mutation.check_aliases(tree, ctx)
+    bases = mutation.copy_mutated_arguments(tree, ctx)
+    mutation.check_aliases(tree, ctx, bases)
     from .versions import run as versions
     return versions(tree, ctx)

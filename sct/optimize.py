@@ -21,13 +21,14 @@ import numbers
 import gast
 
 from . import walk
+from .facts import Facts, item_bases
 from .mutation import new_object, written_in_place
 
 COMMENT = "__sct_comment__:"
 
 
 _reads = walk.reads
-_writes = walk.writes
+_LEAF_TYPES = {gast.Name, gast.Constant}  # (nothing folds in them)
 
 
 def _is_comment(s) -> bool:
@@ -41,33 +42,48 @@ class _Opt:
         self.pure_call = pure_call  # call node -> True when it has no effects
         self.written = written  # names that may hold an object written in place
         self.changed = False
+        self.edits = 0  # rewrites of a statement's parts, so far
+        self.facts = Facts(self.pure)  # (forget a statement when rewriting it)
 
     # -- copy and constant propagation -----------------------------------------------
     def propagate(self, stmts, env=None):
         env = {} if env is None else env
+        facts = self.facts
         out = []
         for s in stmts:
             if isinstance(s, gast.Assign):
-                self.substitute(s.value, env)
-                if isinstance(s.targets[0], gast.Subscript):
-                    self.substitute(s.targets[0].slice, env)
                 target = s.targets[0]
+                entry = facts.entry(s)
+                reads_env = env and not entry.reads.isdisjoint(env)
+                if entry.settled and not reads_env:
+                    # nothing to substitute, and folding again would change nothing
+                    folded = s.value
+                else:
+                    edits = self.edits
+                    if reads_env:
+                        self.substitute(s.value, env)
+                        if isinstance(target, gast.Subscript):
+                            self.substitute(target.slice, env)
+                    folded = self.fold(s.value)
+                    if isinstance(target, gast.Name) and new_object(s.value) and \
+                            not new_object(folded) and (target.id in self.written or
+                                                        _reads(folded) & self.written):
+                        # a = x * 1.0; a[0] = v must not become a = x; x[0] = v, nor
+                        # g = a * 1.0; a[0] = v become g = a (g would see the write)
+                        folded = s.value
+                    if self.edits != edits or folded is not s.value:
+                        facts.forget(s)
+                    else:
+                        entry.settled = True
                 if type(target) is gast.Name:  # (a value writes no name)
                     self.kill(env, target.id)
                 else:
-                    for t in _writes(s) | _item_bases(s):
+                    for t in facts.writes(s) | item_bases(s):
                         self.kill(env, t)
                 if isinstance(target, gast.Name) and isinstance(
                         s.value, (gast.Name, gast.Constant)) and not (
                         isinstance(s.value, gast.Name) and s.value.id == target.id):
                     env[target.id] = s.value
-                folded = self.fold(s.value)
-                if isinstance(target, gast.Name) and new_object(s.value) and \
-                        not new_object(folded) and (target.id in self.written or
-                                                    _reads(folded) & self.written):
-                    # a = x * 1.0; a[0] = v must not become a = x; x[0] = v, nor
-                    # g = a * 1.0; a[0] = v become g = a (g would see the write)
-                    folded = s.value
                 if folded is not s.value:
                     s.value = folded
                     self.changed = True
@@ -80,16 +96,21 @@ class _Opt:
                 head = s.test if not isinstance(s, gast.For) else s.iter
                 if not isinstance(s, gast.While):
                     self.substitute(head, env)
-                written = _writes(s)
-                for t in written:
+                for t in facts.writes(s):
                     self.kill(env, t)
                 inner = dict(env) if isinstance(s, gast.If) else {}
                 s.body = self.propagate(s.body, dict(inner))
                 s.orelse = self.propagate(s.orelse, dict(inner))
                 out.append(s)
-            else:
-                self.substitute(s, env)
-                for t in _writes(s):
+            else:  # a simple statement, or a compound one of another kind
+                simple = facts.entry(s) is not None
+                if not simple or (env and not facts.reads(s).isdisjoint(env)):
+                    edits = self.edits
+                    self.substitute(s, env)
+                    if self.edits != edits:
+                        for inner in (s,) if simple else walk.nodes(s):
+                            facts.forget(inner)
+                for t in facts.writes(s):
                     self.kill(env, t)
                 out.append(s)
         return out
@@ -108,12 +129,14 @@ class _Opt:
                         and value.id in env:
                     setattr(parent, fname, walk.clone(env[value.id]))
                     self.changed = True
+                    self.edits += 1
                 elif isinstance(value, list):
                     for i, v in enumerate(value):
                         if isinstance(v, gast.Name) and isinstance(v.ctx, gast.Load) \
                                 and v.id in env:
                             value[i] = walk.clone(env[v.id])
                             self.changed = True
+                            self.edits += 1
 
     # -- fusing accumulations --------------------------------------------------------------
     def fuse(self, stmts):
@@ -136,20 +159,22 @@ class _Opt:
                     if names is not None:
                         names.discard(a)
 
+        facts = self.facts
         for j, t in enumerate(out):
             if isinstance(t, (gast.If, gast.For, gast.While)):
                 t.body = self.fuse(t.body)
                 t.orelse = self.fuse(t.orelse)
             if _is_comment(t):
                 continue
-            if not isinstance(t, gast.Assign) or _changes_in_place(t):
+            if not isinstance(t, gast.Assign) or facts.entry(t).in_place:
                 # a write into an object (x[i] = v, a restore, y = lst.pop()) may
                 # change what a pending e1 reads under another name: a view, an alias
                 pending.clear()
                 waiting.clear()
                 watched.clear()
                 continue
-            if _simple_assign(t):
+            simple = _simple_assign(t)
+            if simple:
                 a = t.targets[0].id
                 v = t.value
                 if a in pending and isinstance(v, gast.BinOp) and isinstance(
@@ -159,18 +184,20 @@ class _Opt:
                     spoil(a)
                     v.left = out[i].value
                     t.value = self.fold(v)
+                    facts.forget(t)
                     dropped.add(i)
                     self.changed = True
-            reads, writes = walk.reads_writes(t)
-            for name in reads:
-                spoil(name)
-            for name in writes:
+            entry = facts.entry(t)
+            for name in entry.reads:
+                if name in pending:
+                    spoil(name)
+            for name in entry.writes:
                 for b in list(waiting.pop(name, ())):
                     spoil(b)
-            if _simple_assign(t):
+            if simple:
                 a = t.targets[0].id
                 pending[a] = j
-                names = _reads(t.value) | {a}
+                names = entry.value_reads | {a}
                 watched[a] = names
                 for name in names:
                     waiting.setdefault(name, set()).add(a)
@@ -191,16 +218,22 @@ class _Opt:
         return False
 
     def fold(self, e):
-        for fname, value in list(gast.iter_fields(e)):
-            if isinstance(value, gast.AST) and not isinstance(value, (gast.Name,
-                                                                      gast.Constant)):
+        if type(e) in _LEAF_TYPES or not e._fields:
+            return e  # nothing folds in a name, a constant, an operator
+        for fname in e._fields:
+            value = getattr(e, fname, None)
+            if isinstance(value, gast.AST) and type(value) not in _LEAF_TYPES:
                 new = self.fold(value)
                 if new is not value:
                     setattr(e, fname, new)
+                    self.edits += 1
             elif isinstance(value, list):
                 for i, v in enumerate(value):
                     if isinstance(v, gast.AST):
-                        value[i] = self.fold(v)
+                        new = self.fold(v)
+                        if new is not v:
+                            value[i] = new
+                            self.edits += 1
         if isinstance(e, gast.BinOp):
             lv, rv = _const(e.left), _const(e.right)
             if lv is not None and rv is not None:
@@ -251,18 +284,21 @@ class _Opt:
 
     def dce(self, stmts, live):
         """``(stmts, live before)`` with dead assignments removed."""
+        facts = self.facts
         out = []
+        live = set(live)  # (updated in place from here on)
         for s in reversed(stmts):
             if isinstance(s, gast.Assign) and not isinstance(s.targets[0], gast.Name) \
                     and not isinstance(s.targets[0], gast.Tuple):
-                live = live | _reads(s)  # x[i] = v writes into x: an effect
+                live |= facts.reads(s)  # x[i] = v writes into x: an effect
                 out.append(s)
             elif isinstance(s, gast.Assign):
-                targets = _writes(s)
-                if not (targets & live) and self.pure(s.value):
+                entry = facts.entry(s)
+                if live.isdisjoint(entry.writes) and facts.pure_value(s):
                     self.changed = True
                     continue
-                live = (live - targets) | _reads(s.value)
+                live -= entry.writes
+                live |= entry.value_reads
                 out.append(s)
             elif isinstance(s, gast.If):
                 s.body, lb = self.dce(s.body, set(live))
@@ -289,30 +325,17 @@ class _Opt:
                 s.body, lb = self.dce(s.body, set(inner))
                 if not s.body:
                     s.body = [gast.Pass()]
-                live = live | lb | head
+                live |= lb | head
                 out.append(s)
             elif isinstance(s, gast.Pass):
                 continue
             elif _is_comment(s):
                 out.append(s)
             else:
-                live = live | _reads(s)
+                live |= facts.reads(s)
                 out.append(s)
         out.reverse()
         return _prune_comments(out), live
-
-
-def _item_bases(s) -> set:
-    """Names written into by ``x[i] = v`` (a write that is not a Store of a name)."""
-    return {t.value.id for t in s.targets
-            if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name)}
-
-
-def _changes_in_place(s) -> bool:
-    """Whether ``s`` writes into an object rather than (only) rebinding a name."""
-    return bool(_item_bases(s)) or any(
-        isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-        and n.func.attr in ("append", "pop", "extend") for n in walk.nodes(s.value))
 
 
 def _simple_assign(s) -> bool:

@@ -43,14 +43,15 @@ class Context:
 
     def __init__(self, quoted):
         self.quoted = quoted
-        self.namer = Namer(n.id for n in walk.nodes(quoted.tree) if isinstance(n, gast.Name))
+        names = [n.id for n in walk.nodes(quoted.tree) if isinstance(n, gast.Name)]
+        self.namer = Namer(names)
         self.namer.taken |= set(quoted.cells) | {quoted.name}
         self.refs: dict = {}
         self._ref_ids: dict = {}
         self.local_names: set = set()
         self.fixed_names: set = set()
         self.temporaries: set = set()  # names normalize gave intermediate values
-        self.user_names = {n.id for n in walk.nodes(quoted.tree) if isinstance(n, gast.Name)}
+        self.user_names = set(names)
         self.tuple_grads = False
         self.zero_adjoints: set = set()  # constants by invariance (invariance.py)
         self.user_calls: dict = {}

@@ -77,10 +77,7 @@ class Records:
 
 def fill(fwd, rev_head, rev, r, ctx, tree, args):
     """Resolve placeholders: ``(fwd, rev, inits, records)``."""
-    reads = set()
-    for st in walk.nodes(gast.Module(body=_flat(rev), type_ignores=[])):
-        if isinstance(st, gast.Name) and isinstance(st.ctx, gast.Load):
-            reads.add(st.id)
+    reads = walk.reads(gast.Module(body=_flat(rev), type_ignores=[]))
     records = Records()
     recorded = set()
 

@@ -129,15 +129,13 @@ class _Reverse(items.ItemsReverse):
                         self.first_defs.add(id(s))  # nothing to save yet
                     else:
                         out.append(Record(t.id))
-            self.maybe_defined |= {n.id for n in walk.nodes(s) if isinstance(n, gast.Name)
-                                   and isinstance(n.ctx, gast.Store)}
+            self.maybe_defined |= walk.writes(s)
             call = self.user_call(s)
             if call is not None:
                 return out + call.forward()
             return out + [s]
         if isinstance(s, gast.If):
-            self.maybe_defined |= {n.id for n in walk.nodes(s) if isinstance(n, gast.Name)
-                                   and isinstance(n.ctx, gast.Store)}
+            self.maybe_defined |= _stores(s)
             node = gast.If(test=s.test, body=self.fwd_block(s.body),
                            orelse=self.fwd_block(s.orelse))
             out = [gast.copy_location(node, s)]
@@ -148,8 +146,7 @@ class _Reverse(items.ItemsReverse):
                 out.append(("push-cond", s.test.id, id(s)))  # kept if the reverse pops it
             return out
         if isinstance(s, (gast.For, gast.While)):
-            self.maybe_defined |= {n.id for n in walk.nodes(s) if isinstance(n, gast.Name)
-                                   and isinstance(n.ctx, gast.Store)}
+            self.maybe_defined |= _stores(s)
             return self.forward_loop(s)
         return [s]
 
@@ -227,7 +224,7 @@ class _Reverse(items.ItemsReverse):
             return self.backward_setitem(s)
         out = []
         target = s.targets[0]
-        names = [n.id for n in walk.nodes(target) if isinstance(n, gast.Name)]
+        names = [n.id for n in walk.name_nodes(target)]
         live = [n for n in names if n in self.active and n in self.nz]
         if names[0] in self.ctx.zero_adjoints:
             self.note_invariance(s, out)
@@ -268,7 +265,7 @@ class _Reverse(items.ItemsReverse):
                                           ctx=gast.Load())
                     self.accumulate(e.id, item, out)
             return
-        if not any(self.is_active(n) for n in walk.nodes(value)):
+        if not any(n.id in self.active for n in walk.name_nodes(value)):
             return  # only inactive operands: no derivative flows here
         if isinstance(value, gast.BinOp) and any(
                 isinstance(o, gast.Name) and self.kinds.get(o.id) == "T"
@@ -453,9 +450,15 @@ def _method_call(obj, name, *args):
 
 
 # -- the pass ---------------------------------------------------------------------------------
-def _assign_counts(tree):
+def _stores(s) -> set:
+    """Every name ``s`` assigns, nested definitions' parameter annotations included."""
+    return {n.id for n in walk.nodes(s) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Store)}
+
+
+def _assign_counts(all_nodes):
     counts = {}
-    for n in walk.nodes(tree):
+    for n in all_nodes:
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
             counts[n.id] = counts.get(n.id, 0) + 1
     return counts
@@ -474,14 +477,15 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
     from .activity import diff_reads
     ctx.loop_locals, ctx.loop_touched = blocks.loop_facts(
         tree, lambda v: diff_reads(v, resolved))
-    counts = _assign_counts(tree)
+    all_nodes = walk.nodes(tree)  # (one walk for the four questions below)
+    counts = _assign_counts(all_nodes)
     ctx.other_assignments = {
         n.target.id: counts.get(n.target.id, 0) > 1
-        for n in walk.nodes(tree) if isinstance(n, gast.For)}
+        for n in all_nodes if isinstance(n, gast.For)}
     ctx.user_calls = getattr(ctx, "user_calls", {})
-    ctx.branch_tests = {n.test.id for n in walk.nodes(tree) if isinstance(n, gast.If)}
+    ctx.branch_tests = {n.test.id for n in all_nodes if isinstance(n, gast.If)}
     from .mutation import setitem_bases
-    ctx.setitem_bases = setitem_bases(tree)
+    ctx.setitem_bases = setitem_bases(tree, all_nodes)
     r = _Reverse(ctx, active, kinds, resolved)
     body, ret = tree.body[:-1], tree.body[-1]
     out = ret.value

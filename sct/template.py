@@ -30,15 +30,22 @@ def bind(rule, call_args, call_keywords, what):
     """``{param: atom}`` for a call, with defaults as constants."""
     sig = rule.signature
     params = list(sig.parameters.values())[1:]
-    try:
-        ba = inspect.Signature(params).bind(*call_args, **call_keywords)
-    except TypeError as e:
-        raise NoDerivative(f"{what}: the derivative rule '{rule.name}' does not accept "
-                           f"these arguments ({e})") from None
+    n = len(call_args)
+    if not call_keywords and n <= len(params) and all(
+            p.kind in _POSITIONAL and (i < n or p.default is not p.empty)
+            for i, p in enumerate(params)):
+        arguments = {p.name: a for p, a in zip(params, call_args)}  # (what bind gives)
+    else:
+        try:
+            arguments = inspect.Signature(params).bind(
+                *call_args, **call_keywords).arguments
+        except TypeError as e:
+            raise NoDerivative(f"{what}: the derivative rule '{rule.name}' does not "
+                               f"accept these arguments ({e})") from None
     out = {}
     for p in params:
-        if p.name in ba.arguments:
-            out[p.name] = ba.arguments[p.name]
+        if p.name in arguments:
+            out[p.name] = arguments[p.name]
         else:
             out[p.name] = gast.Constant(value=p.default, kind=None) \
                 if _is_literal(p.default) else ("__default__", p.default)
@@ -48,6 +55,10 @@ def bind(rule, call_args, call_keywords, what):
         except ValueError as e:
             raise NoDerivative(f"{what}: {e}") from None
     return out
+
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY,
+               inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 def _is_literal(v):
@@ -76,25 +87,51 @@ def is_zero(node) -> bool:
     return isinstance(node, gast.Name) and node.id == ZERO
 
 
-class _Subst(gast.NodeTransformer):
-    def __init__(self, binding, deriv, ref, locals_):
+_NOT_GLOBAL = object()
+
+
+class _Subst:
+    """Copies a template's expression for one call site (the template's own tree is
+    never changed): parameters become the call's atoms, ``d[v]`` its derivative,
+    locals their fresh names, globals references."""
+
+    def __init__(self, binding, deriv, ref, locals_, globals_):
         self.binding, self.deriv, self.ref, self.locals = binding, deriv, ref, locals_
+        self.globals = globals_
 
-    def visit_Subscript(self, node):
-        if isinstance(node.value, gast.Name) and node.value.id == "d":
-            key = node.slice.id
-            return self.deriv(key)
-        if isinstance(node.slice, gast.Name) and node.slice.id in self.binding:
-            node.value = self.visit(node.value)
-            node.slice = walk.clone(self.binding[node.slice.id])  # an index, as is
-            return node
-        self.generic_visit(node)
-        return node
+    def copy(self, node):
+        t = type(node)
+        if t is gast.Name:
+            return self.name(node)
+        if t is gast.Subscript:
+            if isinstance(node.value, gast.Name) and node.value.id == "d":
+                return self.deriv(node.slice.id)
+            if isinstance(node.slice, gast.Name) and node.slice.id in self.binding:
+                new = t.__new__(t)
+                new.__dict__ = node.__dict__.copy()
+                new.value = self.copy(node.value)
+                new.slice = walk.clone(self.binding[node.slice.id])  # an index, as is
+                new.ctx = walk.clone(node.ctx)
+                return new
+        elif t is gast.Attribute:
+            obj = self.dotted(node)
+            if obj is not _NOT_GLOBAL:
+                return self.ref(obj)
+        new = t.__new__(t)
+        src = node.__dict__
+        d = new.__dict__ = src.copy()  # (a parsed template: fields and positions)
+        for field in t._fields:  # depth first, in order: deriv and ref are called in
+            v = src.get(field)   # the order of the template's text
+            if type(v) is list:
+                d[field] = [self.copy(x) if isinstance(x, gast.AST) else x for x in v]
+            elif isinstance(v, gast.AST):
+                d[field] = self.copy(v)
+        return new
 
-    def visit_Name(self, node):
+    def name(self, node):
         if node.id in self.locals:
-            return gast.Name(id=self.locals[node.id], ctx=node.ctx, annotation=None,
-                             type_comment=None)
+            return gast.Name(id=self.locals[node.id], ctx=walk.clone(node.ctx),
+                             annotation=None, type_comment=None)
         if node.id in self.binding:
             v = self.binding[node.id]
             if isinstance(v, tuple) and v and v[0] == "__default__":
@@ -102,21 +139,20 @@ class _Subst(gast.NodeTransformer):
             return index_value(walk.clone(v), self.ref)
         if node.id in self.globals:
             return self.ref(self.globals[node.id])
-        return node
+        return walk.clone(node)
 
-    def visit_Attribute(self, node):
-        # np.cos inside a template: resolve the whole dotted name to its object
+    def dotted(self, node):
+        """``np.cos`` inside a template: the object the whole dotted name refers to."""
         chain, base = [], node
         while isinstance(base, gast.Attribute):
             chain.append(base.attr)
             base = base.value
-        if isinstance(base, gast.Name) and base.id in self.globals:
-            obj = self.globals[base.id]
-            for a in reversed(chain):
-                obj = getattr(obj, a)
-            return self.ref(obj)
-        self.generic_visit(node)
-        return node
+        if not (isinstance(base, gast.Name) and base.id in self.globals):
+            return _NOT_GLOBAL
+        obj = self.globals[base.id]
+        for a in reversed(chain):
+            obj = getattr(obj, a)
+        return obj
 
 
 def instantiate(rule, mode, binding, deriv, ref, fresh):
@@ -137,22 +173,31 @@ def instantiate(rule, mode, binding, deriv, ref, fresh):
             n = s.targets[0].id
             if n not in local_names:
                 local_names[n] = fresh(n)
-    sub = _Subst(binding, deriv, ref, local_names)
-    sub.globals = glob
+    zeros = []  # whether a derivative read so far was (or held) a zero
+
+    def deriv_seen(param):
+        d = deriv(param)
+        if not zeros and any(is_zero(n) for n in walk.name_nodes(d)):
+            zeros.append(d)
+        return d
+
+    def simplified(e):  # (without a zero marker, simplify changes nothing)
+        return simplify(e, ref) if zeros else e
+
+    sub = _Subst(binding, deriv_seen, ref, local_names, glob)
     items = []
-    for s in stmts:
-        s = walk.clone(s)
+    for s in stmts:  # (the template's own statements: read, never changed)
         if isinstance(s, gast.AugAssign) and _is_d(s.target):
             param = s.target.slice.id
-            value = simplify(sub.visit(s.value), ref)
+            value = simplified(sub.copy(s.value))
             if isinstance(s.op, gast.Sub):
-                value = simplify(gast.UnaryOp(op=gast.USub(), operand=value), ref)
+                value = simplified(gast.UnaryOp(op=gast.USub(), operand=value))
             items.append(("acc", param, value))
         elif isinstance(s, gast.Assign) and _is_d(s.targets[0]):
-            items.append(("set", simplify(sub.visit(s.value), ref)))
+            items.append(("set", simplified(sub.copy(s.value))))
         elif isinstance(s, gast.Assign):
             items.append(("local", local_names[s.targets[0].id],
-                          simplify(sub.visit(s.value), ref)))
+                          simplified(sub.copy(s.value))))
         else:
             raise SyntaxError(f"rule {rule.name}: unexpected statement in template")
     return items
@@ -215,7 +260,7 @@ def _simplify(e):
     return e
 
 
-class _Materialize(gast.NodeTransformer):
+class _Materialize(walk.Transformer):
     """Zero markers -> ``zeros_like(primal)`` calls."""
 
     def __init__(self, ref):

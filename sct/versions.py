@@ -47,8 +47,8 @@ def assigned_in_compound(tree) -> set:
     return names
 
 
-def _rename_loads(node, current):
-    for n in walk.nodes(node):
+def _rename_loads(node, current, names=walk.nodes):
+    for n in names(node):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) \
                 and n.id in current:
             n.id = current[n.id]
@@ -63,7 +63,7 @@ def _split_self_reads(body, fixed, namer):
             s.orelse = _split_self_reads(s.orelse, fixed, namer)
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
             t = s.targets[0].id
-            reads = {n.id for n in walk.nodes(s.value) if isinstance(n, gast.Name)}
+            reads = {n.id for n in walk.name_nodes(s.value)}
             if t in fixed and t in reads and not isinstance(s.value, gast.Name):
                 base = temp_name(s.value, t)
                 tmp = namer.fresh(base) if base else namer.numbered(f"{t}_t")
@@ -83,7 +83,7 @@ def run(tree, ctx):
     current: dict = {}
     for stmt in tree.body:
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-            _rename_loads(stmt.value, current)
+            _rename_loads(stmt.value, current, walk.name_nodes)  # (an expression)
             t = stmt.targets[0].id
             if t not in fixed:
                 version = ctx.namer.fresh(t) if t in seen else t

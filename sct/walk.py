@@ -20,11 +20,53 @@ _Name = gast.Name
 _AST = gast.AST
 _Load = gast.Load
 _Store = gast.Store
+_Call = gast.Call
+# nodes without fields (contexts, operators; pass, break, continue) hold no name
+_LEAVES = frozenset(c for c in vars(gast).values()
+                    if isinstance(c, type) and issubclass(c, _AST) and not c._fields)
 
 
 def name_nodes(node) -> list:
-    """Every ``Name`` node under ``node`` (itself included)."""
-    return _gather(node, True)
+    """Every ``Name`` node under ``node`` (itself included), breadth first."""
+    todo = [node]
+    names = []
+    push = todo.append
+    for n in todo:  # (a list iterator sees what is appended meanwhile)
+        if type(n) is _Name:
+            names.append(n)
+            continue
+        for field in n._fields:
+            v = getattr(n, field, None)
+            if type(v) is list:
+                for x in v:
+                    if isinstance(x, _AST) and type(x) not in _LEAVES:
+                        push(x)
+            elif isinstance(v, _AST) and type(v) not in _LEAVES:
+                push(v)
+    return names
+
+
+def names_calls(node) -> tuple:
+    """``(name_nodes(node), the Call nodes under node)`` in one walk."""
+    todo = [node]
+    names, calls = [], []
+    push = todo.append
+    for n in todo:
+        t = type(n)
+        if t is _Name:
+            names.append(n)
+            continue
+        if t is _Call:
+            calls.append(n)
+        for field in n._fields:
+            v = getattr(n, field, None)
+            if type(v) is list:
+                for x in v:
+                    if isinstance(x, _AST) and type(x) not in _LEAVES:
+                        push(x)
+            elif isinstance(v, _AST) and type(v) not in _LEAVES:
+                push(v)
+    return names, calls
 
 
 def loads(node) -> list:
@@ -52,47 +94,101 @@ def clone(node):
     stages attach to nodes (``ref_object``: the object a placeholder names) are shared,
     not copied, so a placeholder still names the very same object.
     """
-    if type(node) is list:
+    cls = type(node)
+    if cls is list:
         return [clone(x) for x in node]
     if not isinstance(node, _AST):
         return node
-    cls = type(node)
     new = cls.__new__(cls)
-    d = new.__dict__
-    for k, v in node.__dict__.items():
+    src = node.__dict__
+    if not src:  # a context, an operator: nothing to copy
+        return new
+    d = src.copy()  # (the same keys in the same order)
+    for k, v in src.items():
         if type(v) is list:
             d[k] = [clone(x) if isinstance(x, _AST) else x for x in v]
         elif isinstance(v, _AST):
             d[k] = clone(v)
-        else:
-            d[k] = v
+    new.__dict__ = d
     return new
 
 
 def nodes(node) -> list:
     """Every node under ``node``, breadth first: ``gast.walk`` as a list, faster."""
-    return _gather(node, False)
-
-
-def _gather(node, names_only):
-    """All nodes breadth first, or only the names (not descending into them)."""
     todo = [node]
-    names = []
     extend, push = todo.extend, todo.append
-    i = 0
-    while i < len(todo):
-        n = todo[i]
-        i += 1
-        if names_only and type(n) is _Name:
-            names.append(n)
-            continue
+    for n in todo:  # (a list iterator sees what is appended meanwhile)
         for field in n._fields:
             v = getattr(n, field, None)
             if type(v) is list:
                 extend([x for x in v if isinstance(x, _AST)])
             elif isinstance(v, _AST):
                 push(v)
-    return names if names_only else todo
+    return todo
+
+
+class Transformer(gast.NodeTransformer):
+    """``gast.NodeTransformer``, faster: the same visits in the same order, and the
+    same results (``None`` deletes a node, a list is spliced into its list); the
+    visit method of each node class is looked up once, and contexts and operators,
+    which have no fields, are not visited unless the subclass asks for them.
+
+    >>> class Twice(Transformer):
+    ...     def visit_Expr(self, node):
+    ...         return None if isinstance(node.value, gast.Constant) else [node, node]
+    >>> m = Twice().visit(gast.parse("f(x)\\n1"))
+    >>> [type(s).__name__ for s in m.body]
+    ['Expr', 'Expr']
+    """
+
+    _methods = None  # node class -> the bound visit method
+
+    def _setup(self):
+        self._methods = {}
+        cls = type(self)
+        if "_skip" not in cls.__dict__:  # (found once per class)
+            cls._skip = () if any(hasattr(cls, "visit_" + c.__name__)
+                                  for c in _LEAVES) else _LEAVES
+
+    def visit(self, node):
+        methods = self._methods
+        if methods is None:
+            self._setup()
+            methods = self._methods
+        method = methods.get(type(node))
+        if method is None:
+            method = methods[type(node)] = getattr(
+                self, "visit_" + type(node).__name__, self.generic_visit)
+        return method(node)
+
+    def generic_visit(self, node):
+        if self._methods is None:
+            self._setup()
+        skip = self._skip
+        for field in node._fields:
+            try:
+                old = getattr(node, field)
+            except AttributeError:
+                continue
+            if type(old) is list:
+                new_values = []
+                for value in old:
+                    if isinstance(value, _AST):
+                        value = self.visit(value)
+                        if value is None:
+                            continue
+                        if not isinstance(value, _AST):
+                            new_values.extend(value)
+                            continue
+                    new_values.append(value)
+                old[:] = new_values
+            elif isinstance(old, _AST) and type(old) not in skip:
+                new = self.visit(old)
+                if new is None:
+                    delattr(node, field)
+                else:
+                    setattr(node, field, new)
+        return node
 
 
 def reads_writes(node) -> tuple:
