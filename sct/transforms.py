@@ -14,7 +14,7 @@ import numpy as np
 
 from . import kinds as _kinds
 from .api import _argnums, vjp
-from .cache import _guards_hold, concrete, derived
+from .cache import _guards_hold, _shape_pattern, concrete, derived
 from .rules import core as _rules_core
 from .errors import NotDifferentiable
 
@@ -88,8 +88,8 @@ def _jvp(f, primals, tangents, state, flavor="jvp"):
     types_ = tuple(map(type, primals))
     key = (flavor, _rules_core.generation[0], types_,
            tuple([t is None for t in tangents]),
-           np.ndarray in types_ and tuple(
-               a.dtype.kind for a in primals if type(a) is np.ndarray))
+           np.ndarray in types_ and tuple(  # (builds are made for a shape pattern)
+               (a.dtype.kind, a.shape) for a in primals if type(a) is np.ndarray))
     try:
         per_fn = _seen.get(f)
     except TypeError:  # not weakly referenceable
@@ -120,7 +120,9 @@ def _jvp(f, primals, tangents, state, flavor="jvp"):
             raise NotDifferentiable(f"jvp: primal {i} is not a float or a float array; "
                                     f"its tangent must be None")
     fn = concrete(f, kinds, primals)
-    built = derived(fn, flavor, nums, kinds)
+    # built for the pattern of the primals' shapes, as gradients are (shapes.py)
+    built = derived(fn, flavor, nums, kinds, False,
+                    _shape_pattern(fn, flavor, nums, kinds, False, primals))
     if plain:  # (a derivative of sct's is specialized on shapes too: not cached here)
         zero = tuple(i for i, t in enumerate(tangents) if i not in nums and t is not None)
         try:

@@ -104,13 +104,25 @@ def positive_axis_softmax(z):
     return e / np.sum(e, axis=1, keepdims=True)
 
 
+def weighted_positive_axis_softmax(z, w):
+    return np.sum(positive_axis_softmax(z) * w)  # the helper is built for every shape
+
+
 def test_without_shapes_a_positive_axis_is_not_followed():
-    # which axis 1 is depends on the rank, unknown in forward mode (built for every
-    # shape); with the primals' shapes (sct.vjp) it is
-    z = np.random.default_rng(4).normal(size=(2, 3))
+    # which axis 1 is depends on the rank, unknown in a helper built for every shape;
+    # with the primals' shapes (sct.vjp, sct.jvp, sct.grad) it is followed
+    rng = np.random.default_rng(4)
+    z, w = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    g = sct.grad(weighted_positive_axis_softmax)(z, w)
+    helper = [b for key, b in sct.cache._cache[positive_axis_softmax].items()
+              if key[0] == "split"]
+    assert helper and all("extremum_mask" in "".join(b.sources) for b in helper)
+    p = positive_axis_softmax(z)
+    np.testing.assert_allclose(g, p * (w - np.sum(w * p, axis=1, keepdims=True)),
+                               rtol=1e-12, atol=1e-15)
     f_jvp = sct.jvp(positive_axis_softmax)
     _, dot = f_jvp((z,), (np.ones_like(z),))
-    assert "extremum_mask" in sct.source(f_jvp)
+    assert "extremum_mask" not in sct.source(f_jvp)
     np.testing.assert_allclose(dot, np.zeros_like(z), atol=1e-15)  # a shift: no change
     _, back = sct.vjp(positive_axis_softmax, z)
     assert "extremum_mask" not in sct.source(back)
