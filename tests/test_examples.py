@@ -173,3 +173,26 @@ def test_ode_forward_mode_matches_central_differences(ode):
         minus[i] -= EPS
         column = (ode.simulate(*plus) - ode.simulate(*minus)) / (2 * EPS)
         np.testing.assert_allclose(J[:, i], column, rtol=1e-5, atol=1e-7)
+
+
+# --- gp.py --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def gp():
+    return load("gp")
+
+
+def test_gp_fit_raises_the_evidence_and_finds_the_noise(gp):
+    result = gp.main()
+    assert result["end"] < result["start"] - 40.0
+    assert 0.05 < result["noise"] < 0.2  # the data's noise is 0.1
+    assert result["grad_norm"] < 1e-4  # a stationary point
+    # sct's gradient through cholesky, solve and det equals the GP textbook formula
+    assert result["closed_form_gap"] < 1e-10
+
+
+def test_gp_gradient_matches_central_differences(gp):
+    X, y = gp.data(n=8, seed=5)
+    args = (0.3, -0.2, -1.5, X, y)
+    nums = (0, 1, 2)
+    got = sct.grad(gp.neg_log_evidence, argnums=nums)(*args)
+    assert_gradients_close(got, central_gradient(gp.neg_log_evidence, args, nums))
