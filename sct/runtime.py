@@ -378,3 +378,15 @@ def arange_start_weight(stop):
     """How ``np.arange``'s first argument moves its values: 1 when it is the start
     (``np.arange(start, stop)``), 0 when it is the stop (``np.arange(stop)``)."""
     return 0.0 if stop is None else 1.0
+
+
+def diag_adjoint(g, x, k=0):
+    """The adjoint of ``x`` in ``y = np.diag(x, k)``: ``g``'s k-th diagonal for a
+    vector ``x``, and ``g`` placed on the k-th diagonal of zeros shaped like a matrix
+    ``x`` (``np.diag(g, k)`` would be square)."""
+    if np.ndim(x) == 1:
+        return np.diag(g, k)
+    out = np.zeros(np.shape(x), dtype=np.result_type(g, 1.0))
+    i = np.arange(np.size(g))
+    out[i + max(0, -k), i + max(0, k)] = g
+    return out

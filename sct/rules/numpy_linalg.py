@@ -1,5 +1,5 @@
 """Rules for linear algebra: inverses, solves, determinants, Cholesky, triangles,
-two-operand ``np.einsum``.
+diagonals, two-operand ``np.einsum``.
 
 Matrices may come in stacks (``(..., n, n)``); ``np.swapaxes(a, -1, -2)`` is the
 transpose of every matrix in a stack.
@@ -8,7 +8,7 @@ transpose of every matrix in a stack.
 import numpy as np
 
 from ..errors import NotDifferentiable
-from ..runtime import einsum_transpose, matmul_adjoint_a
+from ..runtime import diag_adjoint, einsum_transpose, matmul_adjoint_a
 from .core import adjoint, d, rule, tangent
 
 
@@ -63,6 +63,18 @@ def trace(y, a):
         d[a] += d[y] * np.eye(np.shape(a)[0], np.shape(a)[1])
     with tangent:
         d[y] = np.trace(d[a])
+
+
+@rule(np.diag, linear=(0,),
+      examples=lambda rng: [((rng.normal(size=4),), {}), ((rng.normal(size=3), 1), {}),
+                            ((rng.normal(size=(3, 4)),), {}),
+                            ((rng.normal(size=(4, 3)), -1), {})])
+def diag(y, v, k=0):
+    # a vector onto the k-th diagonal of a matrix, or a matrix's k-th diagonal
+    with adjoint:
+        d[v] += diag_adjoint(d[y], v, k)
+    with tangent:
+        d[y] = np.diag(d[v], k)
 
 
 @rule(np.tril, linear=(0,),

@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import runtime as rt
-from ..runtime import (add_adjoint, matmul_adjoint_a_sum, matmul_adjoints_b, matmuls,
+from ..runtime import (add_adjoint, diag_adjoint, matmul_adjoint_a_sum, matmul_adjoints_b, matmuls,
                        as_grad, as_sequence, broadcast_like, getitem_adjoint, matmul_adjoint_a,
                        item_copy, matmul_adjoint_b, private_copy, replicate, restructure,
                        setitem, zero_item,
@@ -244,3 +244,15 @@ def broadcast_like_(y, t, x):
         d[t] += unbroadcast(d[y], t)
     with tangent:
         d[y] = broadcast_like(d[t], x)
+
+
+@rule(diag_adjoint, linear=(0,), domain="any",
+      examples=lambda rng: [((rng.normal(size=(4, 4)), rng.normal(size=4)), {}),
+                            ((rng.normal(size=3), rng.normal(size=(3, 4))), {}),
+                            ((rng.normal(size=3), rng.normal(size=(4, 3)), -1), {})])
+def diag_adjoint_(y, g, x, k=0):
+    # linear in g: placing on a diagonal and reading it back are each other's adjoints
+    with adjoint:
+        d[g] += np.diag(d[y], k)
+    with tangent:
+        d[y] = diag_adjoint(d[g], x, k)
