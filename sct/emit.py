@@ -218,9 +218,10 @@ class Naming:
             mod, attr = path
             alias = self.aliases.get(id(mod))
             if alias is None:  # (the same answer for every function of the module)
-                alias = next((k for k, v in sorted(g.items(), key=lambda kv: len(kv[0]))
-                              if v is mod and k not in self.locals
-                              and not k.startswith("_")), None)
+                alias = self._user_alias(mod)
+                if alias is None and mod is not np and self._user_alias(np):
+                    # np.linalg.solve, as the user writes it, when np is numpy
+                    alias = f"{self._user_alias(np)}.{mod.__name__.split('.')[-1]}"
                 if alias is None:
                     alias = self.bind(mod.__name__.split(".")[-1] if mod is not np
                                       else "numpy", mod)
@@ -233,6 +234,13 @@ class Naming:
             return repr(obj)
         base = getattr(obj, "__name__", None) or type(obj).__name__.lower()
         return self.bind(base, obj)
+
+    def _user_alias(self, mod):
+        """The shortest public name the user's globals bind to ``mod``, if any."""
+        g = self.ctx.quoted.globals
+        return next((k for k, v in sorted(g.items(), key=lambda kv: len(kv[0]))
+                     if v is mod and k not in self.locals and not k.startswith("_")),
+                    None)
 
     def bind(self, base, obj):
         for name, o in self.closure.items():
