@@ -29,7 +29,7 @@ import warnings
 
 import gast
 
-from . import walk
+from . import printer, walk
 import numpy as np
 
 from .reverse import COMMENT
@@ -50,8 +50,12 @@ _counter = itertools.count(1)
 
 def to_source(tree) -> str:
     """Print a gast tree as source: astor when it works, else ``ast.unparse``."""
-    node = _to_ast(tree)  # (astor reads no line numbers; ast.unparse does)
     src = None
+    if getattr(_astor, "__name__", None) == "astor":  # astor's text, printed faster
+        src = printer.to_source(tree, _plain)
+        if src is not None:
+            return _comments(src, _comment_texts(tree, []))
+    node = _to_ast(tree)  # (astor reads no line numbers; ast.unparse does)
     if _astor is not None:
         try:
             with warnings.catch_warnings():
@@ -63,6 +67,11 @@ def to_source(tree) -> str:
     if src is None:
         src = ast.unparse(ast.fix_missing_locations(node)) + "\n"
     return _comments(src, _comment_texts(tree, []))
+
+
+def _plain(s) -> bool:
+    """Whether ``s`` is a comment marker, which prints as its ``repr``."""
+    return s.startswith(COMMENT) and "\n" not in s and "\r" not in s
 
 
 def _pretty_string(s, *args, **kwargs):

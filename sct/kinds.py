@@ -126,10 +126,11 @@ def run(tree, arg_kinds: dict, resolved, call_kinds=None) -> dict:
     """``{name: kind}`` given the kinds of the arguments."""
     env = dict(arg_kinds)
     k = _Kinds(env, resolved)
-    k.locals = {n.id for n in walk.nodes(tree)
+    all_nodes = walk.nodes(tree)
+    k.locals = {n.id for n in all_nodes
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     k.calls = dict(call_kinds or {})
-    assigns = [n for n in walk.nodes(tree) if isinstance(n, (gast.Assign, gast.For))]
+    assigns = [n for n in all_nodes if isinstance(n, (gast.Assign, gast.For))]
     changed = True
     while changed:
         changed = False

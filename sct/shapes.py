@@ -332,13 +332,14 @@ def run(tree, arg_shapes: dict, resolved) -> dict:
                 it.id in ranges:
             s.ints.add(name)
     while True:
-        changed = _settle(s, steps, count)
+        _settle(s, steps, count)
         # an assignment still waiting on a name nothing else decides: give up on it
+        gave_up = False
         for name, value, it in steps:
             if env.get(name) is not _UNKNOWN and s.value_of(name, value, it) is _BOTTOM:
                 env[name] = _UNKNOWN
-                changed = True
-        if not changed:
+                gave_up = True
+        if not gave_up:  # (settled: settling again would change nothing)
             break
     return {n: v for n, v in env.items() if v is not _UNKNOWN}
 

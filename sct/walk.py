@@ -21,9 +21,14 @@ _AST = gast.AST
 _Load = gast.Load
 _Store = gast.Store
 _Call = gast.Call
+_Constant = gast.Constant
 # nodes without fields (contexts, operators; pass, break, continue) hold no name
 _LEAVES = frozenset(c for c in vars(gast).values()
                     if isinstance(c, type) and issubclass(c, _AST) and not c._fields)
+# contexts and operators: the leaves that are not statements (pass, break, continue)
+_MARKS = frozenset(c for c in _LEAVES if issubclass(
+    c, (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)))
+_NO_NAMES = _LEAVES | {_Constant}  # nodes that hold no name
 
 
 def name_nodes(node) -> list:
@@ -39,9 +44,9 @@ def name_nodes(node) -> list:
             v = getattr(n, field, None)
             if type(v) is list:
                 for x in v:
-                    if isinstance(x, _AST) and type(x) not in _LEAVES:
+                    if isinstance(x, _AST) and type(x) not in _NO_NAMES:
                         push(x)
-            elif isinstance(v, _AST) and type(v) not in _LEAVES:
+            elif isinstance(v, _AST) and type(v) not in _NO_NAMES:
                 push(v)
     return names
 
@@ -62,9 +67,9 @@ def names_calls(node) -> tuple:
             v = getattr(n, field, None)
             if type(v) is list:
                 for x in v:
-                    if isinstance(x, _AST) and type(x) not in _LEAVES:
+                    if isinstance(x, _AST) and type(x) not in _NO_NAMES:
                         push(x)
-            elif isinstance(v, _AST) and type(v) not in _LEAVES:
+            elif isinstance(v, _AST) and type(v) not in _NO_NAMES:
                 push(v)
     return names, calls
 
@@ -114,15 +119,32 @@ def clone(node):
 
 
 def nodes(node) -> list:
-    """Every node under ``node``, breadth first: ``gast.walk`` as a list, faster."""
+    """Every node under ``node`` but contexts and operators, breadth first:
+    ``gast.walk`` as a list, faster. (Contexts and operators are two nodes in five of
+    a generated function, and no question about the nodes is about them: a name's
+    ``ctx`` and an operation's ``op`` are read from their parent.)
+
+    >>> [type(n).__name__ for n in nodes(gast.parse("x = -y").body[0])]
+    ['Assign', 'Name', 'UnaryOp', 'Name']
+    """
     todo = [node]
-    extend, push = todo.extend, todo.append
+    extend, push, marks = todo.extend, todo.append, _MARKS
     for n in todo:  # (a list iterator sees what is appended meanwhile)
+        t = type(n)
+        if t is _Name:  # (the commonest node: its only child can be an annotation)
+            a = getattr(n, "annotation", None)
+            if a is not None:
+                push(a)
+            continue
+        if t is _Constant:
+            continue
         for field in n._fields:
             v = getattr(n, field, None)
             if type(v) is list:
-                extend([x for x in v if isinstance(x, _AST)])
-            elif isinstance(v, _AST):
+                if v:
+                    extend([x for x in v
+                            if isinstance(x, _AST) and type(x) not in marks])
+            elif v is not None and type(v) not in marks and isinstance(v, _AST):
                 push(v)
     return todo
 

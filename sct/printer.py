@@ -1,0 +1,399 @@
+"""Print a gast tree as astor 0.8 prints it, for the nodes sct generates, faster.
+
+astor needs an ``ast`` tree (a conversion of every node) and stores each node's
+parent precedence on the node; this printer reads the gast tree as it is and hands
+the precedence down as an argument. It follows astor's rules (parentheses by the
+same precedence table, astor's spacing, numbers and quotes) so the text is the same
+to the byte; a node it does not know makes :func:`to_source` return ``None``, and
+the caller prints the tree with astor.
+
+>>> import gast
+>>> print(to_source(gast.parse("def f(x, y=2):\\n    return -(x + y) ** 2, x[1:]\\n")
+...                 .body[0]), end="")
+def f(x, y=2):
+    return -(x + y) ** 2, x[1:]
+"""
+
+from __future__ import annotations
+
+import math
+
+import gast
+
+# astor's precedence table (astor/op_util.py): a child is wrapped in parentheses when
+# its own precedence is below the one its parent hands down
+_P = dict(GeneratorExp=1, Assign=3, AugAssign=5, Expr=5, If=9, For=9, While=9,
+          Return=11, Slice=13, Subscript=13, Tuple=19, Comma=21, call_one_arg=25,
+          IfExp=27, Constant=61)
+_HIGHEST = 63  # what a parent that sets nothing hands down
+_OPS = {  # operator class -> (symbol, precedence)
+    gast.Or: ("or", 31), gast.And: ("and", 33), gast.Not: ("not", 35),
+    gast.Eq: ("==", 37), gast.Gt: (">", 37), gast.GtE: (">=", 37), gast.In: ("in", 37),
+    gast.Is: ("is", 37), gast.NotEq: ("!=", 37), gast.Lt: ("<", 37),
+    gast.LtE: ("<=", 37), gast.NotIn: ("not in", 37), gast.IsNot: ("is not", 37),
+    gast.BitOr: ("|", 39), gast.BitXor: ("^", 41), gast.BitAnd: ("&", 43),
+    gast.LShift: ("<<", 45), gast.RShift: (">>", 45), gast.Add: ("+", 47),
+    gast.Sub: ("-", 47), gast.Mult: ("*", 49), gast.Div: ("/", 49),
+    gast.Mod: ("%", 49), gast.FloorDiv: ("//", 49), gast.MatMult: ("@", 49),
+    gast.Invert: ("~", 53), gast.UAdd: ("+", 53), gast.USub: ("-", 53),
+    gast.Pow: ("**", 55),
+}
+_POW_RHS = 51
+
+
+class Unsupported(Exception):
+    """A node this printer does not print as astor would."""
+
+
+def to_source(tree, plain=lambda s: False) -> str | None:
+    """astor's ``to_source(tree)`` text, or ``None``. ``plain(s)``: whether the string
+    ``s`` prints as its ``repr`` wherever it is (sct's comment markers)."""
+    p = _Printer(plain)
+    try:
+        p.stmt(tree) if not isinstance(tree, gast.Module) else p.stmts(tree.body)
+    except Unsupported:
+        return None
+    out = p.out
+    out.append("\n")
+    if out and out[0] and set(out[0]) == {"\n"}:
+        out[0] = ""
+    return "".join(out)
+
+
+def _number(value) -> str:
+    """astor's text of a number (infinity as 1e1000, NaN as 1e1000-1e1000)."""
+    def part(x, imaginary):
+        s = "j" if imaginary else ""
+        try:
+            if math.isinf(x):
+                return ("-1e1000" if x < 0 else "1e1000") + s
+            if math.isnan(x):
+                return f"(1e1000{s}-1e1000{s})"
+        except OverflowError:  # an int too large for a float
+            pass
+        return repr(x) + s
+
+    if not isinstance(value, complex):
+        return part(value, False)
+    real, imag = part(value.real, False), part(value.imag, True)
+    if value.real == 0:
+        return imag
+    if value.imag == 0:
+        return f"({real}+0j)"
+    return f"({real}{'' if imag.startswith('-') else '+'}{imag})"
+
+
+class _Printer:
+    def __init__(self, plain):
+        self.plain = plain
+        self.out = []
+        self.indent = 0
+        self.new_lines = 0
+        self.line_start = 0  # where in ``out`` the current line starts
+
+    def w(self, text):
+        """Write ``text``, starting the pending new line first (as astor does)."""
+        if self.new_lines:
+            self.out.append("\n" * self.new_lines)
+            self.line_start = len(self.out)
+            self.out.append("    " * self.indent)
+            self.new_lines = 0
+        if text:
+            self.out.append(text)
+
+    def newline(self, extra=0):
+        self.new_lines = max(self.new_lines, 1 + extra)
+
+    # -- statements -----------------------------------------------------------------
+    def stmts(self, body):
+        for s in body:
+            self.stmt(s)
+
+    def block(self, body):
+        self.indent += 1
+        self.stmts(body)
+        self.indent -= 1
+
+    def stmt(self, s):
+        t = type(s)
+        w, e = self.w, self.expr
+        if t is gast.Assign:
+            self.newline()
+            for target in s.targets:
+                e(target, 3)
+                w(" = ")
+            e(s.value, 3)
+        elif t is gast.Expr:
+            self.newline()
+            e(s.value, 5)
+        elif t is gast.Return:
+            self.newline()
+            w("return")
+            if s.value is not None:
+                w(" ")
+                e(s.value, 11)
+        elif t is gast.AugAssign:
+            self.newline()
+            e(s.target, 5)
+            w(f" {_OPS[type(s.op)][0]}= ")
+            e(s.value, 5)
+        elif t is gast.If:
+            self.newline()
+            w("if ")
+            e(s.test, 9)
+            w(":")
+            self.block(s.body)
+            while len(s.orelse) == 1 and type(s.orelse[0]) is gast.If:
+                s = s.orelse[0]
+                self.newline()
+                w("elif ")
+                e(s.test, 9)
+                w(":")
+                self.block(s.body)
+            self.orelse(s.orelse)
+        elif t is gast.For:
+            self.newline()
+            w("for ")
+            e(s.target, 9)
+            w(" in ")
+            e(s.iter, _HIGHEST)  # (astor sets no precedence for the iterable)
+            w(":")
+            self.block(s.body)
+            self.orelse(s.orelse)
+        elif t is gast.While:
+            self.newline()
+            w("while ")
+            e(s.test, 9)
+            w(":")
+            self.block(s.body)
+            self.orelse(s.orelse)
+        elif t is gast.Pass or t is gast.Break or t is gast.Continue:
+            self.newline()
+            w(t.__name__.lower())
+        elif t is gast.FunctionDef:
+            self.function(s)
+        else:
+            raise Unsupported(t.__name__)
+
+    def orelse(self, body):
+        if body:
+            self.newline()
+            self.w("else:")
+            self.block(body)
+
+    def function(self, s):
+        if s.decorator_list or s.returns is not None or getattr(s, "type_params", None):
+            raise Unsupported("FunctionDef")
+        self.newline(1 if self.indent else 2)
+        self.newline()
+        self.w(f"def {s.name}(")
+        self.arguments(s.args)
+        self.w("):")
+        self.block(s.body)
+        if not self.indent:
+            self.newline(2)
+
+    def arguments(self, a):
+        first = [True]
+
+        def comma():
+            if first[0]:
+                first[0] = False
+            else:
+                self.w(", ")
+
+        def loop(args, defaults):
+            pad = [None] * (len(args) - len(defaults))
+            for arg, default in zip(args, pad + list(defaults)):
+                comma()
+                self.arg(arg)
+                if default is not None:
+                    self.w("=")
+                    self.expr(default, _P["Comma"])
+
+        offset = 0
+        if a.posonlyargs:
+            offset = len(a.defaults) - len(a.args)
+            loop(a.posonlyargs, a.defaults[:offset])
+            comma()
+            self.w("/")
+        loop(a.args, a.defaults[offset:])
+        if a.vararg is not None:
+            comma()
+            self.w("*")
+            self.arg(a.vararg)
+        if a.kwonlyargs:
+            if a.vararg is None:
+                comma()
+                self.w("*")
+            loop(a.kwonlyargs, a.kw_defaults)
+        if a.kwarg is not None:
+            comma()
+            self.w("**")
+            self.arg(a.kwarg)
+
+    def arg(self, node):
+        if type(node) is not gast.Name or node.annotation is not None:
+            raise Unsupported("annotation")
+        self.w(node.id)
+
+    # -- expressions: ``pp`` is the precedence the parent hands down -----------------
+    def expr(self, e, pp):
+        t = type(e)
+        w = self.w
+        if t is gast.Name:
+            w(e.id)
+        elif t is gast.Constant:
+            self.constant(e, pp)
+        elif t is gast.Attribute:
+            self.expr(e.value, _HIGHEST)
+            w(".")
+            w(e.attr)
+        elif t is gast.Call:
+            self.call(e)
+        elif t is gast.BinOp:
+            sym, p = _OPS[type(e.op)]
+            paren = p < pp
+            w("(" if paren else "")
+            if type(e.op) is gast.Pow:
+                self.expr(e.left, 56)
+                w(" ** ")
+                self.expr(e.right, _POW_RHS)
+            else:
+                self.expr(e.left, p)
+                w(f" {sym} ")
+                self.expr(e.right, p + 1)
+            w(")" if paren else "")
+        elif t is gast.UnaryOp:
+            sym, p = _OPS[type(e.op)]
+            paren = p < pp
+            w("(" if paren else "")
+            w(sym)
+            w(" " if sym.isalpha() else "")
+            self.expr(e.operand, p)
+            w(")" if paren else "")
+        elif t is gast.Subscript:
+            self.expr(e.value, _HIGHEST)
+            w("[")
+            self.expr(e.slice, _P["Subscript"])
+            w("]")
+        elif t is gast.Tuple:
+            paren = _P["Tuple"] < pp or not e.elts
+            w("(" if paren else "")
+            self.comma_list(e.elts)
+            if len(e.elts) == 1:
+                w(",")
+            w(")" if paren else "")
+        elif t is gast.List:
+            w("[")
+            self.comma_list(e.elts)
+            w("]")
+        else:
+            self.other(e, pp)
+
+    def comma_list(self, elts):
+        for i, x in enumerate(elts):
+            if i:
+                self.w(", ")
+            self.expr(x, _P["Comma"])
+
+    def call(self, e):
+        w = self.w
+        self.expr(e.func, _HIGHEST)
+        w("(")
+        p = _P["Comma"] if len(e.args) + len(e.keywords) > 1 else _P["call_one_arg"]
+        first = True
+        for a in e.args:
+            if not first:
+                w(", ")
+            first = False
+            self.expr(a, p)
+        for k in e.keywords:
+            if not first:
+                w(", ")
+            first = False
+            w(k.arg or "")
+            w("=" if k.arg else "**")
+            self.expr(k.value, _P["Comma"])
+        w(")")
+
+    def constant(self, e, pp):
+        v = e.value
+        if isinstance(v, (int, float, complex)):  # (bool too, as in astor)
+            paren = _P["Constant"] < pp
+            self.w("(" if paren else "")
+            self.w(_number(v))
+            self.w(")" if paren else "")
+        elif isinstance(v, str) and self.plain(v):
+            self.w(repr(v))
+        elif isinstance(v, str):
+            # astor keeps repr for a one-line string after other text on its line
+            # when the parent's precedence is at least an assignment's
+            self.w("")
+            line = "".join(self.out[self.line_start:])
+            if "\n" in v or "\r" in v or pp < _P["Assign"] or not line.strip() or \
+                    getattr(e, "kind", None):
+                raise Unsupported("string")
+            self.w(repr(v))
+        elif v is Ellipsis:
+            self.w("...")
+        else:
+            self.w(repr(v))
+
+    def other(self, e, pp):
+        t = type(e)
+        w = self.w
+        if t is gast.Slice:
+            p = _P["Slice"]
+            if e.lower is not None:
+                self.expr(e.lower, p)
+            w(":")
+            if e.upper is not None:
+                self.expr(e.upper, p)
+            if e.step is not None:
+                w(":")
+                if not (type(e.step) is gast.Name and e.step.id == "None"):
+                    self.expr(e.step, p)
+        elif t is gast.Compare:
+            p = _OPS[type(e.ops[0])][1]
+            paren = p < pp
+            w("(" if paren else "")
+            self.expr(e.left, p + 1)
+            for op, right in zip(e.ops, e.comparators):
+                w(f" {_OPS[type(op)][0]} ")
+                self.expr(right, p + 1)
+            w(")" if paren else "")
+        elif t is gast.BoolOp:
+            sym, p = _OPS[type(e.op)]
+            paren = p < pp
+            w("(" if paren else "")
+            for i, v in enumerate(e.values):
+                if i:
+                    w(f" {sym} ")
+                self.expr(v, p + 1)
+            w(")" if paren else "")
+        elif t is gast.IfExp:
+            p = _P["IfExp"]
+            paren = p < pp
+            w("(" if paren else "")
+            self.expr(e.body, p + 1)
+            w(" if ")
+            self.expr(e.test, p + 1)
+            w(" else ")
+            self.expr(e.orelse, p)
+            w(")" if paren else "")
+        elif t is gast.Starred:
+            w("*")
+            self.expr(e.value, _HIGHEST)
+        elif t is gast.Dict:
+            w("{")
+            for i, (k, v) in enumerate(zip(e.keys, e.values)):
+                if i:
+                    w(", ")
+                if k is not None:
+                    self.expr(k, _HIGHEST)
+                w(": " if k is not None else "**")
+                self.expr(v, _P["Comma"])
+            w("}")
+        else:
+            raise Unsupported(t.__name__)
