@@ -55,7 +55,7 @@ def to_source(tree) -> str:
         src = printer.to_source(tree, _plain)
         if src is not None:
             return _comments(src, _comment_texts(tree, []))
-    node = _to_ast(tree)  # (astor reads no line numbers; ast.unparse does)
+    node = _negative_bases(_to_ast(tree))  # (astor reads no line numbers)
     if _astor is not None:
         try:
             with warnings.catch_warnings():
@@ -67,6 +67,17 @@ def to_source(tree) -> str:
     if src is None:
         src = ast.unparse(ast.fix_missing_locations(node)) + "\n"
     return _comments(src, _comment_texts(tree, []))
+
+
+def _negative_bases(node):
+    """``-2.0 ** n`` reads as ``-(2.0 ** n)``: a negative number raised to a power is
+    written as the negation it came from, which the printers parenthesize."""
+    for n in ast.walk(node):
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow) and isinstance(
+                n.left, ast.Constant) and isinstance(n.left.value, (int, float)) and \
+                not isinstance(n.left.value, bool) and math.copysign(1, n.left.value) < 0:
+            n.left = ast.UnaryOp(op=ast.USub(), operand=ast.Constant(-n.left.value))
+    return node
 
 
 def _plain(s) -> bool:

@@ -60,6 +60,12 @@ def to_source(tree, plain=lambda s: False) -> str | None:
     return "".join(out)
 
 
+def _negative(e) -> bool:
+    """A constant whose text starts with a minus sign."""
+    return type(e) is gast.Constant and isinstance(e.value, (int, float)) and \
+        _number(e.value).startswith("-")
+
+
 def _number(value) -> str:
     """astor's text of a number (infinity as 1e1000, NaN as 1e1000-1e1000)."""
     def part(x, imaginary):
@@ -256,7 +262,8 @@ class _Printer:
             paren = p < pp
             w("(" if paren else "")
             if type(e.op) is gast.Pow:
-                self.expr(e.left, 56)
+                # (-2.0) ** n: a negative number must keep its parentheses there
+                self.expr(e.left, _HIGHEST if _negative(e.left) else 56)
                 w(" ** ")
                 self.expr(e.right, _POW_RHS)
             else:

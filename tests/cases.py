@@ -117,6 +117,10 @@ def filled(x, a):
     return np.sum(f) + np.sum(g) + np.copysign(a, x[0]) + np.sum(np.copysign(x, -1.0))
 
 
+def negative_base(x, n):
+    return x * (-2.0) ** n + (-x) ** 2  # printed -2.0 ** n once: the sign was lost
+
+
 def ramp(a, b):
     return np.sum(np.sin(np.arange(a, 4.0, b * 0.3)))  # start + i step: 7 values here
 
@@ -520,6 +524,7 @@ CASES = [
     Case(reductions, (rng.normal(size=(3, 4)),), (0,)),
     Case(filled, (np.array([0.5, -1.2, 2.0]), 0.7), (0, 1)),
     Case(ramp, (0.7, 2.0), (0, 1)),
+    Case(negative_base, (1.5, 3), (0,)),
     Case(bilinear_form, (rng.normal(size=(3, 3)) * 0.5, rng.normal(size=(4, 3)),
                          rng.normal(size=(2, 3))), (0, 1, 2)),
     Case(gp_nll, (0.8, rng.normal(size=4), rng.normal(size=4)), (0, 2)),

@@ -54,3 +54,25 @@ def test_a_numpy_submodule_is_named_through_the_users_numpy():
     # np.linalg.solve as the user wrote it, not a name bound behind their back
     assert "np.linalg.solve(" in src and "= linalg" not in src
     assert all(line.count("linalg.") == line.count("np.linalg.") for line in src.splitlines())
+
+
+def _negative_base_tree():
+    # y = (-2.0) ** n, as the optimizer leaves it: a negative constant, no negation
+    y = gast.Name(id="y", ctx=gast.Store(), annotation=None, type_comment=None)
+    n = gast.Name(id="n", ctx=gast.Load(), annotation=None, type_comment=None)
+    power = gast.BinOp(left=gast.Constant(value=-2.0, kind=None), op=gast.Pow(), right=n)
+    return gast.Module(body=[gast.Assign(targets=[y], value=power, type_comment=None)],
+                       type_ignores=[])
+
+
+@pytest.mark.parametrize("path", ["printer", "astor", "ast.unparse"])
+def test_a_negative_number_raised_to_a_power_keeps_its_parentheses(monkeypatch, path):
+    # printed as -2.0 ** n, which is -(2.0 ** n): x * (-2.0) ** n had the wrong sign
+    if path != "printer":
+        monkeypatch.setattr(emit.printer, "to_source", lambda tree, plain: None)
+    if path == "ast.unparse":
+        monkeypatch.setattr(emit, "_astor", None)
+    src = emit.to_source(_negative_base_tree())
+    ns = {"n": 2}
+    exec(src, ns)
+    assert ns["y"] == 4.0, src
