@@ -29,9 +29,9 @@ import gast
 
 from . import walk
 
+# (walk.nodes lists no contexts or operators: a Store sits under a Name, not listed)
 _PURE_NODES = (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Subscript, gast.Attribute,
-               gast.Name, gast.Constant, gast.Tuple, gast.Slice, gast.Call, gast.keyword,
-               gast.Load, gast.operator, gast.unaryop, gast.cmpop)
+               gast.Name, gast.Constant, gast.Tuple, gast.Slice, gast.Call, gast.keyword)
 
 
 def _pure(expr, pure_call) -> bool:
