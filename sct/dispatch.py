@@ -53,15 +53,17 @@ class Dispatcher:
         self.kwonly = [p.name for p in params if p.kind == p.KEYWORD_ONLY]
         self.user_kwdefaults = dict(getattr(f, "__kwdefaults__", None) or {})
         self.code, self.globals = self._code() if self.simple else (None, None)
+        self.kw = self._kwdefaults() if self.simple else None  # shared by the functions
 
     def function(self, f, info):
         """A function that dispatches (an existing live one when there is one)."""
-        for fn in self.live:
-            if fn.__sct__["fn"] is f:
-                return fn
+        if self.live:  # (sct.grad(f)(x) in a loop: the last one is already gone)
+            for fn in self.live:
+                if fn.__sct__["fn"] is f:
+                    return fn
         if self.simple:
             fn = types.FunctionType(self.code, self.globals, self.name)
-            fn.__kwdefaults__ = self._kwdefaults()
+            fn.__kwdefaults__ = self.kw
             fn.__defaults__ = f.__defaults__
         else:
             slow = self.slow
@@ -144,7 +146,7 @@ class Dispatcher:
 
     def _recompile(self):
         self.code, _ = self._code()
-        kw = self._kwdefaults()
+        self.kw = kw = self._kwdefaults()
         for fn in list(self.live):
-            fn.__kwdefaults__ = dict(kw)
+            fn.__kwdefaults__ = kw
             fn.__code__ = self.code
