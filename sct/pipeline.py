@@ -130,9 +130,12 @@ def build(fn, flavor, argnums, arg_kinds, tuple_grads=False, arg_shapes=None) ->
     arg_kinds = tuple(arg_kinds) + ("O",) * (len(names) - len(arg_kinds))
     env = kinds.run(tree, dict(zip(names, arg_kinds)), resolved)
     known = None
-    if arg_shapes is not None:
-        known = shapes.run(tree, {n: s for n, s in zip(names, arg_shapes)
-                                  if s is not None}, resolved)
+    # a float or int argument has shape (), whatever the pattern: scalar code knows
+    # that no broadcast can happen
+    given = {n: () for n, k in zip(names, arg_kinds) if k in ("S", "I")}
+    given.update((n, s) for n, s in zip(names, arg_shapes or ()) if s is not None)
+    if given:
+        known = shapes.run(tree, given, resolved)
     ctx.shapes = kinds.shape_classes(tree, resolved, known)
     ctx.arg_names = names
     active = activity.run(tree, ctx, set(active_args), resolved)

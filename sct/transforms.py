@@ -172,6 +172,10 @@ def _unit_tangents(args, i):
 
 def _fwd_column(f, args, i):
     shape = np.shape(args[i])
+    if not shape:  # a scalar input: its column is the tangent of one pass
+        tangents = [None] * len(args)
+        tangents[i] = 1.0
+        return np.asarray(jvp(f, args, tangents)[1], dtype=float)
     cols = []
     out0 = None
     for tangents in _unit_tangents(args, i):
