@@ -161,6 +161,38 @@ def test_the_same_derivative_from_eight_threads():
             np.testing.assert_array_equal(a, b)
 
 
+def test_jvp_and_hvp_from_eight_threads():
+    # the repeated-call table of jvp and the shape-pattern builds, shared by threads
+    from cases import mlp_loss, CASES
+    case = next(c for c in CASES if c.fn is mlp_loss)
+    rng = np.random.default_rng(7)
+    tangents = tuple(rng.normal(size=np.shape(a)) if i < 4 else None
+                     for i, a in enumerate(case.args))
+    want_jvp = sct.jvp(mlp_loss, case.args, tangents)[1]
+    want_hvp = sct.hvp(mlp_loss, case.args, tangents, argnums=(0, 1, 2, 3))
+    results, errors = [], []
+
+    def work():
+        try:
+            for _ in range(10):
+                results.append((sct.jvp(mlp_loss, case.args, tangents)[1],
+                                sct.hvp(mlp_loss, case.args, tangents,
+                                        argnums=(0, 1, 2, 3))))
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(results) == 80
+    for j, h in results:
+        assert j == want_jvp
+        for a, b in zip(h, want_hvp):
+            np.testing.assert_array_equal(a, b)
+
+
 def test_building_from_eight_threads_at_once():
     def make():
         def f(x):
