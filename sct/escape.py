@@ -63,7 +63,11 @@ def _in(fn, table) -> bool:
 
 def allocates(fn) -> bool:
     """Whether ``fn`` always returns a new object (given no ``out=``)."""
-    return isinstance(fn, np.ufunc) or _in(fn, _FRESH)
+    if isinstance(fn, np.ufunc) or _in(fn, _FRESH):
+        return True
+    # np.add.reduce and the other methods of a ufunc that make a new array
+    return isinstance(getattr(fn, "__self__", None), np.ufunc) and getattr(
+        fn, "__name__", "") in ("reduce", "accumulate", "outer", "reduceat")
 
 
 class _Roots:

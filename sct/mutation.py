@@ -126,6 +126,9 @@ def _callee(call, ctx):
     """What a call calls: the object behind one of sct's placeholders, or what the
     user's name refers to now (``np.reshape``, a helper); ``_UNKNOWN`` if neither."""
     fn = getattr(call.func, "ref_object", None)
+    if fn is None and type(call.func) is gast.Attribute and hasattr(
+            call.func.value, "ref_object"):  # np.add.reduce: a method of a placeholder
+        fn = getattr(call.func.value.ref_object, call.func.attr, None)
     if fn is not None or ctx is None:
         return fn if fn is not None else _UNKNOWN
     from .resolve import _MISSING, Resolver

@@ -119,7 +119,7 @@ def test_a_sum_over_broadcast_axes_is_written_out():
     df = sct.grad(biased, argnums=(0, 1))
     df(np.ones((3, 4)), np.ones(4))
     src = sct.source(df)
-    assert "np.sum(x_plus_b_bar, axis=0)" in src and "unbroadcast" not in src
+    assert "np.add.reduce(x_plus_b_bar, axis=0)" in src and "unbroadcast" not in src
 
 
 @pytest.mark.parametrize("b_shape", [(4,), (1, 4), (3, 1), (1,), (), (3, 4)])

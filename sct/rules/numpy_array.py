@@ -29,6 +29,15 @@ def sum_(y, x, axis=None, keepdims=False):
         d[y] = np.sum(d[x], axis=axis, keepdims=keepdims)
 
 
+@rule(np.add.reduce, linear=(0,), examples=_axes((3, 4)))
+def add_reduce(y, x, axis=0, dtype=None, out=None, keepdims=False):
+    # np.sum without its Python wrapper: what reverse sweeps call on small arrays
+    with adjoint:
+        d[x] += unreduce(d[y], x, axis, keepdims)
+    with tangent:
+        d[y] = np.add.reduce(d[x], axis=axis, keepdims=keepdims)
+
+
 @rule(np.mean, linear=(0,), output="reduce", examples=_axes((3, 4)))
 def mean(y, x, axis=None, keepdims=False):
     # every input contributes 1/n, n = the number of items each output averages
