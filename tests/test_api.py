@@ -135,28 +135,33 @@ def test_a_derivative_recovers_after_an_exception():
     assert g(4.0) == pytest.approx(0.75)
 
 
+def _from_threads(call, times, threads=8):
+    """The results of ``call()`` run ``times`` times in each of ``threads`` threads."""
+    results, errors = [], []
+
+    def work():
+        try:
+            for _ in range(times):
+                results.append(call())
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    started = [threading.Thread(target=work) for _ in range(threads)]
+    for t in started:
+        t.start()
+    for t in started:
+        t.join()
+    assert not errors
+    assert len(results) == times * threads
+    return results
+
+
 def test_the_same_derivative_from_eight_threads():
     from cases import rnn, CASES
     case = next(c for c in CASES if c.fn is rnn)
     want = sct.grad(rnn, argnums=(0, 1, 2))(*case.args)
     fresh = sct.grad(rnn, argnums=(0, 1, 2))
-    results, errors = [], []
-
-    def work():
-        try:
-            for _ in range(20):
-                results.append(fresh(*case.args))
-        except Exception as e:  # pragma: no cover - reported below
-            errors.append(e)
-
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
-    assert len(results) == 160
-    for r in results:
+    for r in _from_threads(lambda: fresh(*case.args), 20):
         for a, b in zip(r, want):
             np.testing.assert_array_equal(a, b)
 
@@ -170,24 +175,12 @@ def test_jvp_and_hvp_from_eight_threads():
                      for i, a in enumerate(case.args))
     want_jvp = sct.jvp(mlp_loss, case.args, tangents)[1]
     want_hvp = sct.hvp(mlp_loss, case.args, tangents, argnums=(0, 1, 2, 3))
-    results, errors = [], []
 
-    def work():
-        try:
-            for _ in range(10):
-                results.append((sct.jvp(mlp_loss, case.args, tangents)[1],
-                                sct.hvp(mlp_loss, case.args, tangents,
-                                        argnums=(0, 1, 2, 3))))
-        except Exception as e:  # pragma: no cover - reported below
-            errors.append(e)
+    def call():
+        return (sct.jvp(mlp_loss, case.args, tangents)[1],
+                sct.hvp(mlp_loss, case.args, tangents, argnums=(0, 1, 2, 3)))
 
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors and len(results) == 80
-    for j, h in results:
+    for j, h in _from_threads(call, 10):
         assert j == want_jvp
         for a, b in zip(h, want_hvp):
             np.testing.assert_array_equal(a, b)
