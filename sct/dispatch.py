@@ -8,10 +8,14 @@ to test for it too. A hit costs a few type checks and one call.
 
 For ``def f(x1, x2)`` after a call with two floats, the dispatcher reads::
 
-    def f_grad(x1, x2, *, _sct_slow=None, _sct_t0=None, _sct_t1=None, _sct_e0=None):
-        if type(x1) is _sct_t0 and type(x2) is _sct_t1:
+    def f_grad(x1, x2):
+        if type(x1) is _sct_t0_0 and type(x2) is _sct_t0_1:
             return _sct_e0(x1, x2)
         return _sct_slow(x1, x2)
+
+where the ``_sct_`` names are closure cells (read faster than keyword defaults),
+the same cells in every version of the code, so that a new specialization swaps the
+code and fills the cells of every function already handed out.
 """
 
 from __future__ import annotations
@@ -52,8 +56,14 @@ class Dispatcher:
         self.pos = [p.name for p in params if p.kind == p.POSITIONAL_OR_KEYWORD]
         self.kwonly = [p.name for p in params if p.kind == p.KEYWORD_ONLY]
         self.user_kwdefaults = dict(getattr(f, "__kwdefaults__", None) or {})
-        self.code, self.globals = self._code() if self.simple else (None, None)
-        self.kw = self._kwdefaults() if self.simple else None  # shared by the functions
+        # the names the dispatch code reads, each a closure cell (a cell is read faster
+        # than a keyword default): every version of the code has the same ones
+        self.cells = ["_sct_slow"] + [
+            name for n in range(MAX_FAST) for name in
+            [f"_sct_t{n}_{i}" for i in range(len(self.pos))]
+            + [f"_sct_s{n}_{i}" for i in range(len(self.pos))] + [f"_sct_e{n}"]]
+        self.code, self.make = self._code() if self.simple else (None, None)
+        self.values = self._values() if self.simple else None
 
     def function(self, f, info):
         """A function that dispatches (an existing live one when there is one)."""
@@ -62,8 +72,8 @@ class Dispatcher:
                 if fn.__sct__["fn"] is f:
                     return fn
         if self.simple:
-            fn = types.FunctionType(self.code, self.globals, self.name)
-            fn.__kwdefaults__ = self.kw
+            fn = self.make(*self.values)
+            fn.__kwdefaults__ = dict(self.user_kwdefaults) or None
             fn.__defaults__ = f.__defaults__
         else:
             slow = self.slow
@@ -102,36 +112,35 @@ class Dispatcher:
         params = ", ".join(self.pos)
         call_kw = ", ".join(f"{k}={k}" for k in self.kwonly)
         call = ", ".join(x for x in (params, call_kw) if x)
-        extra = ["_sct_slow=None"]
         lines = []
         for n, (types_, arrays, shapes, _) in enumerate(self.fast):
-            tests = []
-            for i, p in enumerate(self.pos):
-                extra.append(f"_sct_t{n}_{i}=None")
-                tests.append(f"type({p}) is _sct_t{n}_{i}")
+            tests = [f"type({p}) is _sct_t{n}_{i}" for i, p in enumerate(self.pos)]
             tests += [f"{self.pos[i]}.dtype.kind == 'f'" for i in arrays]
             if shapes is not None:  # built for these shapes (see shapes.py)
                 at = [p for p, t in zip(self.pos, types_) if t is np.ndarray]
-                for k, p in enumerate(at):
-                    extra.append(f"_sct_s{n}_{k}=None")
-                    tests.append(f"{p}.shape == _sct_s{n}_{k}")
-            extra.append(f"_sct_e{n}=None")
+                tests += [f"{p}.shape == _sct_s{n}_{k}" for k, p in enumerate(at)]
             cond = " and ".join(tests) or "True"
-            lines.append(f"    if {cond}:\n        return _sct_e{n}({call})\n")
-        kwonly = [f"{k}" for k in self.kwonly] + extra
-        head = f"def {self._ident()}({params}{', ' if params else ''}*, {', '.join(kwonly)}):\n"
-        return head + "".join(lines) + f"    return _sct_slow({call})\n"
+            lines.append(f"        if {cond}:\n            return _sct_e{n}({call})\n")
+        star = f"*, {', '.join(self.kwonly)}" if self.kwonly else ""
+        sig = ", ".join(x for x in (params, star) if x)
+        cells = ", ".join(self.cells)
+        return (f"def _sct_make({cells}):\n"
+                f"    def {self._ident()}({sig}):\n"
+                f"        if False:  # (every cell, whichever the branches read)\n"
+                f"            ({cells},)\n"
+                + "".join(lines) + f"        return _sct_slow({call})\n"
+                f"    return {self._ident()}\n")
 
-    def _kwdefaults(self):
-        kw = dict(self.user_kwdefaults)
-        kw["_sct_slow"] = self.slow
+    def _values(self):
+        """The cells' contents, in the order of ``self.cells``."""
+        kw = {"_sct_slow": self.slow}
         for n, (types_, _, shapes, entry) in enumerate(self.fast):
             for i, t in enumerate(types_):
                 kw[f"_sct_t{n}_{i}"] = t
             for k, shape in enumerate(shapes or ()):
                 kw[f"_sct_s{n}_{k}"] = shape
             kw[f"_sct_e{n}"] = entry
-        return kw
+        return [kw.get(name) for name in self.cells]
 
     def _ident(self):
         """The name in the def: ``<lambda>_grad`` is no identifier."""
@@ -141,12 +150,15 @@ class Dispatcher:
     def _code(self):
         ns: dict = {}
         exec(compile(self._source(), f"<sct dispatch {self.name}>", "exec"), ns)
-        code = ns.pop(self._ident()).__code__
-        return code, ns
+        make = ns["_sct_make"]
+        return make(*[None] * len(self.cells)).__code__, make
 
     def _recompile(self):
-        self.code, _ = self._code()
-        self.kw = kw = self._kwdefaults()
+        self.code, self.make = self._code()
+        self.values = values = self._values()
+        by_name = dict(zip(self.cells, values))
         for fn in list(self.live):
-            fn.__kwdefaults__ = kw
+            # (every version has the same cells: the code can be swapped under them)
+            for name, cell in zip(fn.__code__.co_freevars, fn.__closure__):
+                cell.cell_contents = by_name[name]
             fn.__code__ = self.code
