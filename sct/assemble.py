@@ -13,7 +13,7 @@ import gast
 
 from . import walk
 from . import batch, escape, fold, optimize, specialize
-from .mutation import _callee
+from .mutation import callee
 from .normalize import assign, load, store
 from .reverse import comment
 from .runtime import as_grad, zeros_like
@@ -92,7 +92,7 @@ def _fresh_results(body, args, ctx, kinds, value_first=False):
     or another (escape.py)."""
     params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
     arrays = {n for n, k in kinds.items() if k in ("A", "N")}
-    escape.run(body, params, lambda call: _callee(call, ctx), ctx.ref, arrays,
+    escape.run(body, params, lambda call: callee(call, ctx), ctx.ref, arrays,
                value_first)
 
 

@@ -34,7 +34,6 @@ import gast
 import numpy as np
 
 from . import walk
-from .mutation import _VIEWS
 from .runtime import (as_grad, broadcast_like, extremum_mask, matmul_adjoint_a,
                       matmul_adjoint_a_sum, matmul_adjoint_b, maximum_mask, private_copy,
                       setitem, unbroadcast, unreduce, zero_item, zeros_like)
@@ -118,7 +117,7 @@ class _Roots:
         if t is gast.Call:
             fn = self.callee(e)
             if fn is not None and allocates(fn) and not any(
-                    k.arg == "out" for k in e.keywords) and fn not in _VIEWS:
+                    k.arg == "out" for k in e.keywords):
                 return frozenset({("new", id(e))})
             if fn is not None and e.args and _in(fn, _FIRST):
                 return self.of(e.args[0])

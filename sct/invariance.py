@@ -97,16 +97,20 @@ def zero_adjoints(tree, active, resolved, classes, kinds=None) -> set:
             even where no shape is decided.
     """
     body = tree.body
+    candidates = [i for i, s in enumerate(body) if type(s) is gast.Assign and len(
+        s.targets) == 1 and type(s.targets[0]) is gast.Name and s.targets[0].id in active
+        and type(s.value) is gast.Call and any(resolved.get(s.value) is c
+                                               for c in _CANDIDATES)]
+    if not candidates:
+        return set()  # (most functions: no walk of the tree)
     counts: dict = {}
     for n in walk.nodes(tree):
         if type(n) is gast.Name and type(n.ctx) is gast.Store:
             counts[n.id] = counts.get(n.id, 0) + 1
     out = set()
-    for i, s in enumerate(body):
-        if type(s) is gast.Assign and len(s.targets) == 1 and \
-                type(s.targets[0]) is gast.Name and s.targets[0].id in active and \
-                counts[s.targets[0].id] == 1 and type(s.value) is gast.Call and \
-                any(resolved.get(s.value) is c for c in _CANDIDATES):
+    for i in candidates:
+        s = body[i]
+        if counts[s.targets[0].id] == 1:
             name = s.targets[0].id
             emb = _embedding(() if (kinds or {}).get(name) == "S" else classes.get(name),
                              s.value)

@@ -122,7 +122,7 @@ _VIEWS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.asa
 _UNKNOWN = object()
 
 
-def _callee(call, ctx):
+def callee(call, ctx):
     """What a call calls: the object behind one of sct's placeholders, or what the
     user's name refers to now (``np.reshape``, a helper); ``_UNKNOWN`` if neither."""
     fn = getattr(call.func, "ref_object", None)
@@ -143,7 +143,7 @@ def _is_view_call(v, ctx) -> bool:
     """A call of a function that may return a view of its first argument: one sct
     wrote (a placeholder) or one the user wrote (``np.reshape(c, ...)``)."""
     try:
-        return _callee(v, ctx) in _VIEWS
+        return callee(v, ctx) in _VIEWS
     except TypeError:  # unhashable
         return False
 
@@ -213,7 +213,7 @@ def _may_return_an_argument(call, ctx) -> bool:
     objects, except the views in ``_VIEWS`` (checked on their own)."""
     if not any(isinstance(a, gast.Name) for a in call.args):
         return False
-    fn = _callee(call, ctx)
+    fn = callee(call, ctx)
     if fn is _UNKNOWN:
         return True
     from .rules import lookup
