@@ -27,9 +27,7 @@ from . import walk
 from .rules import lookup
 
 
-def _reads(node) -> set:
-    return {n.id for n in walk.nodes(node)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+_reads = walk.reads
 
 
 def diff_reads(value, resolved) -> set:
@@ -68,16 +66,15 @@ def _edges(tree, resolved, stopped=frozenset()):
     """``(target, sources)`` for every assignment, loop target included; names in
     ``stopped`` take no derivative from their sources."""
     edges = []
-    for node in walk.nodes(tree):
+    for node in walk.statements(tree):
         if isinstance(node, gast.Assign):
             srcs = diff_reads(node.value, resolved)
             for t in node.targets:
                 if isinstance(t, gast.Subscript):  # x[i] = v: x depends on v and on x
                     edges.append((t.value.id, srcs | {t.value.id}))
                     continue
-                for n in walk.nodes(t):
-                    if isinstance(n, gast.Name):
-                        edges.append((n.id, set() if n.id in stopped else srcs))
+                for n in walk.name_nodes(t):
+                    edges.append((n.id, set() if n.id in stopped else srcs))
         elif isinstance(node, gast.For):
             edges.append((node.target.id, _reads(node.iter)))
         elif isinstance(node, gast.Expr) and _is_append(node.value):
@@ -92,23 +89,28 @@ def _is_append(call):
 
 
 def _closure(start, edges, forward):
+    """The names reached from ``start`` along the edges (from a source to its target
+    when ``forward``, else back), each edge followed once."""
+    step: dict = {}  # name -> the names one edge away
+    for target, srcs in edges:
+        if forward:
+            for src in srcs:
+                step.setdefault(src, []).append(target)
+        else:
+            step.setdefault(target, []).extend(srcs)
     found = set(start)
-    changed = True
-    while changed:
-        changed = False
-        for target, srcs in edges:
-            if forward and target not in found and srcs & found:
-                found.add(target)
-                changed = True
-            elif not forward and target in found and not srcs <= found:
-                found |= srcs
-                changed = True
+    todo = list(found)
+    for name in todo:  # (a list iterator sees what is appended meanwhile)
+        for nxt in step.get(name, ()):
+            if nxt not in found:
+                found.add(nxt)
+                todo.append(nxt)
     return found
 
 
 def returned(tree) -> set:
-    return {n.id for s in walk.nodes(tree) if isinstance(s, gast.Return)
-            for n in walk.nodes(s) if isinstance(n, gast.Name)}
+    return {n.id for s in walk.statements(tree) if isinstance(s, gast.Return)
+            for n in walk.name_nodes(s)}
 
 
 def run(tree, ctx, active_args, resolved, stopped=frozenset()) -> set:

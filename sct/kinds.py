@@ -75,6 +75,7 @@ class _Kinds:
             return "S" if isinstance(v, float) else ("I" if isinstance(
                 v, (int, bool)) else "O")
         if isinstance(node, gast.Name):
+            self.seen.add(node.id)
             if node.id in self.env:
                 return self.env[node.id]
             return None if node.id in self.locals else "O"  # None: not known yet
@@ -126,14 +127,16 @@ def run(tree, arg_kinds: dict, resolved, call_kinds=None) -> dict:
     """``{name: kind}`` given the kinds of the arguments."""
     env = dict(arg_kinds)
     k = _Kinds(env, resolved)
-    all_nodes = walk.nodes(tree)
-    k.locals = {n.id for n in all_nodes
-                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    k.locals = {n.id for n in walk.name_nodes(tree) if type(n.ctx) is gast.Store}
     k.calls = dict(call_kinds or {})
-    assigns = [n for n in all_nodes if isinstance(n, (gast.Assign, gast.For))]
+    assigns = [n for n in walk.statements(tree) if isinstance(n, (gast.Assign, gast.For))]
     changed = True
     while changed:
+        # Another pass only when a kind changed after a statement of this pass read
+        # it (or assigned it: a name assigned twice); straight-line code in three-
+        # address form, where each name is read after its one assignment, takes one.
         changed = False
+        k.seen = seen = set()  # names read or assigned so far in this pass
         for node in assigns:
             if isinstance(node, gast.For):
                 it = k.atom(node.iter)
@@ -148,7 +151,8 @@ def run(tree, arg_kinds: dict, resolved, call_kinds=None) -> dict:
             new = join(env.get(name), kind)
             if new != env.get(name):
                 env[name] = new
-                changed = True
+                changed = changed or name in seen
+            seen.add(name)
     return env
 
 
@@ -163,7 +167,7 @@ def shape_classes(tree, resolved, known=None) -> dict:
     """
     known = known or {}
     cls: dict = dict(known)
-    assigns = [n for n in walk.nodes(tree) if isinstance(n, gast.Assign)
+    assigns = [n for n in walk.statements(tree) if isinstance(n, gast.Assign)
                and isinstance(n.targets[0], gast.Name)]
     count: dict = {}
     for a in assigns:
@@ -203,17 +207,32 @@ def shape_classes(tree, resolved, known=None) -> dict:
         return target
 
     changed = True
-    while changed:
+    while changed:  # (another pass only when a class changed after a read of it)
         changed = False
+        seen = set()  # names whose class this pass has read
         for a in assigns:
             t = a.targets[0].id
             if count[t] != 1 or t in known:
                 continue  # reassigned: a class of its own; or its shape is known
+            seen.update(n.id for n in _operands(a.value) if type(n) is gast.Name)
             c = value_class(a.value, t)
             if c is not None and cls.get(t, t) != c and c != t:
                 cls[t] = c
-                changed = True
+                changed = changed or t in seen
     return cls
+
+
+def _operands(v) -> list:
+    """The atoms whose classes ``value_class`` may read for the value ``v``."""
+    if isinstance(v, gast.Name):
+        return [v]
+    if isinstance(v, gast.BinOp):
+        return [v.left, v.right]
+    if isinstance(v, gast.UnaryOp):
+        return [v.operand]
+    if isinstance(v, gast.Call):
+        return v.args
+    return []
 
 
 def _constant_axis(node):

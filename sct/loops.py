@@ -107,4 +107,6 @@ def _index(seq, k):
 
 def run(tree, ctx):
     """Every ``for`` iterates over ``range``; see the module docstring."""
+    if not any(type(s) is gast.For for s in walk.statements(tree)):
+        return tree  # (the common case: no walk of every expression)
     return _Loops(ctx).visit(tree)

@@ -507,6 +507,7 @@ def run(tree, ctx):
     ctx.local_names = local_names(tree)
     tree.body = _Flatten(ctx).block(tree.body)
     bases = mutation.copy_mutated_arguments(tree, ctx)
-    mutation.check_aliases(tree, ctx, bases)
+    if bases:  # (nothing written in place: no name can see another's write)
+        mutation.check_aliases(tree, ctx, bases)
     from .versions import run as versions
     return versions(tree, ctx)

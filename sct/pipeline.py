@@ -43,7 +43,7 @@ class Context:
 
     def __init__(self, quoted):
         self.quoted = quoted
-        names = [n.id for n in walk.nodes(quoted.tree) if isinstance(n, gast.Name)]
+        names = {n.id for n in walk.name_nodes(quoted.tree)}
         self.namer = Namer(names)
         self.namer.taken |= set(quoted.cells) | {quoted.name}
         self.refs: dict = {}
@@ -51,7 +51,7 @@ class Context:
         self.local_names: set = set()
         self.fixed_names: set = set()
         self.temporaries: set = set()  # names normalize gave intermediate values
-        self.user_names = set(names)
+        self.user_names = names
         self.tuple_grads = False
         self.zero_adjoints: set = set()  # constants by invariance (invariance.py)
         self.user_calls: dict = {}
@@ -100,8 +100,8 @@ def front(fn, forward=False):
     check.check(q)
     ctx = Context(q)
     ctx.forward = forward
-    tree = walk.clone(q.tree)
-    tree = normalize.run(tree, ctx)
+    # (the tree was parsed for this build alone: normalize may rewrite it in place)
+    tree = normalize.run(q.tree, ctx)
     resolved = resolve.run(tree, ctx)
     return ctx, tree, resolved
 

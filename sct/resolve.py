@@ -94,7 +94,7 @@ def run(tree, ctx) -> dict:
     """``{value node: object}`` for every operation, and ``ctx.guards`` filled in."""
     r = Resolver(ctx)
     found = {}
-    for node in walk.nodes(tree):
+    for node in walk.statements(tree):
         if isinstance(node, (gast.Assign, gast.Expr)):
             obj = r.primitive(node.value)
             if obj is not None:

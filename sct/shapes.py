@@ -130,13 +130,16 @@ class _Shapes:
             return None if s is _UNKNOWN else s
         return None
 
-    def value_of(self, name, value, it):
-        """The shape one assignment gives ``name`` (``_BOTTOM``: not decided yet)."""
-        node = value if it is None else it
+    def local_reads(self, node) -> set:
+        """The local names the value (or loop iterable) ``node`` reads."""
         reads = self.reads.get(id(node))
         if reads is None:
             reads = self.reads[id(node)] = walk.reads(node) & self.local
-        for n in reads:
+        return reads
+
+    def value_of(self, name, value, it):
+        """The shape one assignment gives ``name`` (``_BOTTOM``: not decided yet)."""
+        for n in self.local_reads(value if it is None else it):
             if n not in self.env:
                 return _BOTTOM
         if it is not None:
@@ -307,8 +310,7 @@ def run(tree, arg_shapes: dict, resolved) -> dict:
     env: dict = dict(arg_shapes)
     s = _Shapes(env, resolved)
     steps = []
-    all_nodes = walk.nodes(tree)
-    for node in all_nodes:
+    for node in walk.statements(tree):
         if isinstance(node, gast.Assign) and len(node.targets) == 1 and isinstance(
                 node.targets[0], gast.Name):
             steps.append((node.targets[0].id, node.value, None))
@@ -317,8 +319,7 @@ def run(tree, arg_shapes: dict, resolved) -> dict:
     count: dict = {}
     for name, _, _ in steps:
         count[name] = count.get(name, 0) + 1
-    s.local = {n.id for n in all_nodes
-               if type(n) is gast.Name and type(n.ctx) is gast.Store}
+    s.local = {n.id for n in walk.name_nodes(tree) if type(n.ctx) is gast.Store}
     for name in s.local - set(count):  # bound some other way: not followed
         env[name] = _UNKNOWN
     for name, value, _ in steps:
@@ -331,29 +332,42 @@ def run(tree, arg_shapes: dict, resolved) -> dict:
         if it is not None and count[name] == 1 and isinstance(it, gast.Name) and \
                 it.id in ranges:
             s.ints.add(name)
+    # the first step that reads each name, or assigns it when it is assigned twice
+    first: dict = {}
+    for j, (name, value, it) in enumerate(steps):
+        for n in s.local_reads(value if it is None else it):
+            first.setdefault(n, j)
+        if count[name] > 1:
+            first.setdefault(name, j)
     while True:
-        _settle(s, steps, count)
+        _settle(s, steps, count, first)
         # an assignment still waiting on a name nothing else decides: give up on it
         gave_up = False
         for name, value, it in steps:
-            if env.get(name) is not _UNKNOWN and s.value_of(name, value, it) is _BOTTOM:
-                env[name] = _UNKNOWN
+            if env.get(name) is not _UNKNOWN and any(
+                    n not in env for n in s.local_reads(value if it is None else it)):
+                env[name] = _UNKNOWN  # (what value_of calls _BOTTOM)
                 gave_up = True
         if not gave_up:  # (settled: settling again would change nothing)
             break
     return {n: v for n, v in env.items() if v is not _UNKNOWN}
 
 
-def _settle(s, steps, count) -> bool:
-    """Assign shapes until nothing changes; whether anything did."""
+def _settle(s, steps, count, first):
+    """Assign shapes until nothing changes.
+
+    ``first``: name -> the first step that reads it (or assigns it, when several
+    do). A change at step j calls for another pass only when a step up to j read the
+    name; straight-line code in three-address form settles in one pass.
+    """
     env = s.env
-    any_change = False
     changed = True
     while changed:
         changed = False
-        for name, value, it in steps:
+        for j, (name, value, it) in enumerate(steps):
             if value is not None and count[name] == 1 and type(value) in _SIZES:
-                changed |= s.note_dims(name, value)
+                if s.note_dims(name, value):
+                    changed = changed or first.get(name, j + 1) <= j
             if env.get(name) is _UNKNOWN:
                 continue
             new = s.value_of(name, value, it)
@@ -364,6 +378,4 @@ def _settle(s, steps, count) -> bool:
                 new = _UNKNOWN
             if new != old:
                 env[name] = new
-                changed = True
-        any_change |= changed
-    return any_change
+                changed = changed or first.get(name, j + 1) <= j
