@@ -58,6 +58,11 @@ def _check_scalar(out, g):
 
 
 def _argnums(argnums):
+    """``(positions, whether gradients come as a tuple)``."""
+    if type(argnums) is int:
+        return (argnums,), False
+    if type(argnums) is tuple and argnums and all(type(i) is int for i in argnums):
+        return argnums, True
     if isinstance(argnums, int):
         return (argnums,), False
     nums = tuple(argnums)

@@ -30,6 +30,11 @@ import weakref
 import numpy as np
 
 MAX_FAST = 4  # specializations tested inline; more go through a dictionary
+_compiled: dict = {}  # (source, file name) -> code: the dispatchers' code, shared
+
+
+def _none():
+    return None
 
 
 class Dispatcher:
@@ -49,6 +54,7 @@ class Dispatcher:
         self.table: dict = {}
         self.fast: list = []  # (types, array positions, shapes or None, entry)
         self.live = weakref.WeakSet()  # the functions handed out and still alive
+        self.last = _none  # a weak reference to the last one
         self.sig = inspect.signature(f)
         params = list(self.sig.parameters.values())
         self.simple = all(p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
@@ -62,30 +68,34 @@ class Dispatcher:
             name for n in range(MAX_FAST) for name in
             [f"_sct_t{n}_{i}" for i in range(len(self.pos))]
             + [f"_sct_s{n}_{i}" for i in range(len(self.pos))] + [f"_sct_e{n}"]]
-        self.code, self.make = self._code() if self.simple else (None, None)
-        self.values = self._values() if self.simple else None
+        self.code = self.closure = None
+        if self.simple:  # one set of cells, shared by every function handed out
+            self._cells = {name: types.CellType() for name in self.cells}
+            self._recompile()
 
     def function(self, f, info):
         """A function that dispatches (an existing live one when there is one)."""
-        if self.live:  # (sct.grad(f)(x) in a loop: the last one is already gone)
-            for fn in self.live:
-                if fn.__sct__["fn"] is f:
-                    return fn
+        # every function handed out calls f's derivative: one still alive will do
+        # (for sct.grad(f)(x) in a loop, the last one is already gone)
+        fn = self.last()
+        if fn is not None and fn.__sct__["fn"] is f:
+            return fn
         if self.simple:
-            fn = self.make(*self.values)
-            fn.__kwdefaults__ = dict(self.user_kwdefaults) or None
-            fn.__defaults__ = f.__defaults__
+            fn = types.FunctionType(self.code, self.globals, self.name, f.__defaults__,
+                                    self.closure)
+            if self.user_kwdefaults:
+                fn.__kwdefaults__ = dict(self.user_kwdefaults)
         else:
             slow = self.slow
 
             def fn(*args, **kwargs):
                 return slow(*args, **kwargs)
-        fn.__signature__ = self.sig
-        fn.__sct__ = info
-        for attr in ("__module__", "__doc__"):
-            setattr(fn, attr, getattr(f, attr, None))
+        fn.__dict__ = {"__signature__": self.sig, "__sct__": info}
+        fn.__module__ = getattr(f, "__module__", None)
+        fn.__doc__ = getattr(f, "__doc__", None)
         fn.__name__ = fn.__qualname__ = self.name
         self.live.add(fn)
+        self.last = weakref.ref(fn)
         return fn
 
     # -- the slow path -------------------------------------------------------------------
@@ -148,17 +158,24 @@ class Dispatcher:
         return ident if ident.isidentifier() and not keyword.iskeyword(ident) else "f"
 
     def _code(self):
+        """The dispatch function's code, and the globals it runs in."""
         ns: dict = {}
-        exec(compile(self._source(), f"<sct dispatch {self.name}>", "exec"), ns)
-        make = ns["_sct_make"]
-        return make(*[None] * len(self.cells)).__code__, make
+        key = (self._source(), f"<sct dispatch {self.name}>")
+        code = _compiled.get(key)
+        if code is None:  # (many functions share a signature: compile it once)
+            if len(_compiled) >= 256:
+                _compiled.clear()
+            code = _compiled[key] = compile(key[0], key[1], "exec")
+        exec(code, ns)
+        make = ns.pop("_sct_make")
+        return make(*[None] * len(self.cells)).__code__, ns
 
     def _recompile(self):
-        self.code, self.make = self._code()
-        self.values = values = self._values()
-        by_name = dict(zip(self.cells, values))
+        code, self.globals = self._code()
+        for name, value in zip(self.cells, self._values()):
+            self._cells[name].cell_contents = value
+        self.closure = tuple(self._cells[name] for name in code.co_freevars)
+        self.code = code
         for fn in list(self.live):
-            # (every version has the same cells: the code can be swapped under them)
-            for name, cell in zip(fn.__code__.co_freevars, fn.__closure__):
-                cell.cell_contents = by_name[name]
-            fn.__code__ = self.code
+            # (every version reads the same cells: the code is swapped under them)
+            fn.__code__ = code

@@ -81,6 +81,32 @@ def test_grad_asked_again_after_the_first_is_dropped_reuses_the_build():
     assert sct.cache._cache[f] is built and len(built) == 1
 
 
+def test_grad_asked_again_while_the_first_lives_returns_it():
+    f = _square_maker()
+    g = sct.grad(f)
+    assert sct.grad(f) is g and g(3.0) == 6.0
+    assert sct.grad(f, argnums=(0,)) is not g  # another transform: its own function
+
+
+def test_functions_with_one_signature_share_dispatch_code_not_derivatives():
+    # two functions named f with one signature: their dispatchers have the same
+    # source, compiled once, and each keeps its own specializations (its own cells)
+    def power(p):
+        def f(x):
+            return np.sum(x ** p)
+        return f
+
+    f2, f3 = power(2.0), power(3.0)
+    g2, g3 = sct.grad(f2), sct.grad(f3)
+    x = np.array([1.0, 2.0])
+    for _ in range(2):  # (the second time round, every call takes a fast branch)
+        assert g2(3.0) == 6.0 and g3(3.0) == 27.0
+        np.testing.assert_array_equal(g2(x), [2.0, 4.0])
+        np.testing.assert_array_equal(g3(x), [3.0, 12.0])
+    assert g2.__code__.co_code == g3.__code__.co_code
+    assert not {id(c) for c in g2.__closure__} & {id(c) for c in g3.__closure__}
+
+
 def test_rebinding_a_global_changes_later_results():
     x = np.array([0.5, -0.3])
     g = sct.grad(m.scaled)
