@@ -111,9 +111,9 @@ def prepare(tree, ctx, active, kinds, resolved, mode="split"):
     from .cache import building, concrete, derived
     ctx.user_calls = {}
     problems = []
-    all_nodes = walk.nodes(tree)
+    all_nodes = walk.statements(tree)  # (assignments are statements)
     loops = [n for n in all_nodes if isinstance(n, (gast.For, gast.While))]
-    in_loop = {id(s) for lp in loops for s in walk.nodes(lp)}
+    in_loop = {id(s) for lp in loops for s in walk.statements(lp)}
     for s in all_nodes:
         if not (isinstance(s, gast.Assign) and isinstance(s.value, gast.Call)):
             continue
