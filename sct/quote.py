@@ -167,8 +167,17 @@ def _to_gast(node):
     if not isinstance(node, ast.AST):
         return node
     if t is ast.Name:
-        return ast.copy_location(gast.Name(node.id, _to_gast(node.ctx), None, None),
-                                 node)
+        new = _Name.__new__(_Name)
+        d = node.__dict__
+        # (a Name's fields, then its position, as gast's constructor would set them)
+        new.__dict__ = {"id": d["id"], "ctx": _to_gast(d["ctx"]), "annotation": None,
+                        "type_comment": None, "lineno": d["lineno"],
+                        "col_offset": d["col_offset"], "end_lineno": d["end_lineno"],
+                        "end_col_offset": d["end_col_offset"]}
+        return new
+    marker = _MARKERS.get(t)
+    if marker is not None:  # a context or an operator: no fields, one is as good
+        return marker       # as another (parsed trees share them too)
     if t is ast.arg:
         return ast.copy_location(gast.Name(node.arg, gast.Param(), _to_gast(
             node.annotation), _to_gast(node.type_comment)), node)
@@ -208,3 +217,7 @@ def _to_gast(node):
 
 
 _GAST: dict = {}  # ast class -> gast class
+_Name = gast.Name
+# ast context and operator classes -> one shared gast instance each
+_MARKERS = {getattr(ast, c.__name__): c() for c in walk.MARKS
+            if hasattr(ast, c.__name__)}

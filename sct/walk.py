@@ -29,6 +29,7 @@ _LEAVES = frozenset(c for c in vars(gast).values()
 _MARKS = frozenset(c for c in _LEAVES if issubclass(
     c, (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)))
 _NO_NAMES = _LEAVES | {_Constant}  # nodes that hold no name
+MARKS = _MARKS
 
 
 def name_nodes(node) -> list:
