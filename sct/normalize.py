@@ -10,6 +10,9 @@ what they overwrite.
 Desugared: augmented assignment, tuple unpacking, chained comparisons, ``and``/``or``
 with calls (short-circuit kept), ternaries, array methods and attributes (``x.sum()``,
 ``x.T``), ``while`` tests (evaluated before the loop and at the end of each pass).
+Comprehensions, ``and``/``or`` with effects, ternaries and inlined local helpers
+are in sugar.py; the node constructors every stage uses (``load``, ``assign``) in
+nodes.py.
 
 >>> import numpy as np
 >>> import sct.pipeline as p
@@ -37,6 +40,8 @@ import numpy as np
 from . import walk
 from . import mutation, runtime
 from .names import temp_name
+from .nodes import assign, constant, is_atom, load, store  # noqa: F401 (re-exported)
+from .sugar import Sugar
 
 # Array methods and attributes: name -> (function, how the call maps).
 _METHODS = {
@@ -51,36 +56,10 @@ _SHAPE_METHODS = {"reshape": np.reshape, "transpose": np.transpose}
 _ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size}
 
 
-def load(name: str) -> gast.Name:
-    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+class _Flatten(Sugar):
+    """Statements and expressions -> three-address statements (sugar.py: the
+    expressions that need statements of their own)."""
 
-
-def store(name: str) -> gast.Name:
-    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
-
-
-def assign(name: str, value, like=None) -> gast.Assign:
-    node = gast.Assign(targets=[store(name)], value=value, type_comment=None)
-    if like is not None:
-        gast.copy_location(node, like)
-    return node
-
-
-def is_atom(node) -> bool:
-    return isinstance(node, (gast.Name, gast.Constant))
-
-
-def constant(node, missing=None):
-    """The value of a constant or of a tuple of constants (``axis=(0, 1)``), else
-    ``missing``."""
-    if type(node) is gast.Constant:
-        return node.value
-    if type(node) is gast.Tuple and all(type(e) is gast.Constant for e in node.elts):
-        return tuple(e.value for e in node.elts)
-    return missing
-
-
-class _Flatten:
     def __init__(self, ctx):
         self.ctx = ctx
         self.namer = ctx.namer
@@ -316,26 +295,9 @@ class _Flatten:
         return self.atom(idx, "index")
 
     def call(self, e):
-        fdef = None
-        if isinstance(e.func, gast.Name) and e.func.id in self.ctx.local_functions:
-            fdef = self.ctx.local_functions[e.func.id]
-        elif isinstance(e.func, gast.Name):
-            from .inline import mutating_helper
-            fdef = mutating_helper(e.func.id, self.ctx)
-        if fdef is not None:
-            from .inline import expand
-            where = (self.ctx.quoted.filename, self.ctx.quoted.line(self.where))
-            stmts, result = expand(fdef, e, self.namer, where)
-            saved = self.where
-            for st in stmts:
-                for n in walk.nodes(st):
-                    if isinstance(n, gast.stmt) and not hasattr(n, "lineno"):
-                        gast.copy_location(n, saved)
-            from .loops import run as index_loops
-            holder = index_loops(gast.Module(body=stmts, type_ignores=[]), self.ctx)
-            out = self.block(holder.body)
-            self.where = saved
-            return out, load(result)
+        inlined = self.inline(e)
+        if inlined is not None:
+            return inlined
         func, pre, args = e.func, [], list(e.args)
         if isinstance(func, gast.Attribute) and not self._static(func):
             method = func.attr
@@ -384,77 +346,6 @@ class _Flatten:
         from .rules import lookup
         return inspect.isfunction(fn) and lookup(fn) is None
 
-    def listcomp(self, e):
-        """``[f(x) for x in xs if c]`` -> a loop that appends; targets get fresh names."""
-        from .loops import run as index_loops
-        name = self.namer.fresh(self.hint if self.hint not in ("t", "out") else "items")
-        if not hasattr(self.ctx, "comprehensions"):
-            self.ctx.comprehensions = set()
-        self.ctx.comprehensions.add(name)  # built here, handed over once, never shared
-        renames = {}
-        for g in e.generators:
-            for n in walk.nodes(g.target):
-                if isinstance(n, gast.Name):
-                    renames.setdefault(n.id, self.namer.fresh(n.id))
-        e = _Rename(renames).visit(walk.clone(e))
-        append = gast.Expr(value=gast.Call(func=gast.Attribute(
-            value=load(name), attr="append", ctx=gast.Load()), args=[e.elt], keywords=[]))
-        body = [append]
-        for g in reversed(e.generators):
-            for cond in reversed(g.ifs):
-                body = [gast.If(test=cond, body=body, orelse=[])]
-            body = [gast.For(target=g.target, iter=g.iter, body=body, orelse=[],
-                             type_comment=None)]
-        where = self.where
-        stmts = [assign(name, gast.List(elts=[], ctx=gast.Load()))] + body
-        for st in stmts:
-            for n in walk.nodes(st):
-                if isinstance(n, gast.stmt):
-                    gast.copy_location(n, where)
-        holder = gast.Module(body=stmts, type_ignores=[])
-        stmts = index_loops(holder, self.ctx).body
-        out = self.block(stmts)
-        self.where = where
-        return out, load(name)
-
-    def boolop(self, e):
-        parts = [self.expr(v) for v in e.values]
-        if all(not p for p, _ in parts[1:]) and all(
-                _pure(x) for _, x in parts[1:]):
-            pre, atoms = list(parts[0][0]), []
-            for p, x in parts:
-                if not is_atom(x):
-                    name = self.namer.fresh(temp_name(x, self.hint) or "cond")
-                    pre.append(self._at(assign(name, x)))
-                    x = load(name)
-                atoms.append(x)
-            return pre, gast.BoolOp(op=e.op, values=atoms)
-        # Keep short-circuiting: later operands are evaluated only when needed.
-        name = self.namer.fresh("cond", first_suffix=2)
-        pre, first = self.atom(e.values[0])
-        pre.append(self._at(assign(name, first)))
-        test = load(name) if isinstance(e.op, gast.And) else gast.UnaryOp(
-            op=gast.Not(), operand=load(name))
-        rest = gast.BoolOp(op=e.op, values=e.values[1:]) if len(e.values) > 2 \
-            else e.values[1]
-        p, v = self.expr(rest)
-        body = p + [self._at(assign(name, v))]
-        guard = self.namer.fresh("cond", first_suffix=2)
-        pre.append(self._at(assign(guard, test)))
-        pre.append(self._at(gast.If(test=load(guard), body=body, orelse=[])))
-        return pre, load(name)
-
-    def ifexp(self, e):
-        name = self.namer.fresh(self.hint if self.hint != "t" else "choice")
-        pre, test = self.expr(e.test)
-        cond = self.namer.fresh("cond", first_suffix=2)
-        pre.append(self._at(assign(cond, test)))
-        p1, a = self.expr(e.body)
-        p2, b = self.expr(e.orelse)
-        node = gast.If(test=load(cond), body=p1 + [self._at(assign(name, a))],
-                       orelse=p2 + [self._at(assign(name, b))])
-        return pre + [self._at(node)], load(name)
-
     def _static(self, e) -> bool:
         """A dotted name rooted at a global or closure name: read as it is."""
         while isinstance(e, gast.Attribute):
@@ -462,21 +353,6 @@ class _Flatten:
         return isinstance(e, gast.Name) and e.id not in self.ctx.local_names and (
             e.id in self.ctx.quoted.globals or e.id in self.ctx.quoted.cells
             or e.id.startswith("__sct_ref"))
-
-
-class _Rename(walk.Transformer):
-    def __init__(self, renames):
-        self.renames = renames
-
-    def visit_Name(self, node):
-        if node.id in self.renames:
-            node.id = self.renames[node.id]
-        return node
-
-
-def _pure(e) -> bool:
-    return all(not isinstance(n, (gast.Call, gast.Subscript, gast.Attribute))
-               for n in walk.nodes(e))
 
 
 def _as_load(t):
@@ -490,9 +366,7 @@ def _as_load(t):
 def local_names(tree) -> set:
     """Names the function binds: its arguments and every assigned name."""
     names = {a.id for a in tree.args.args + tree.args.posonlyargs + tree.args.kwonlyargs}
-    for n in walk.nodes(tree):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
-            names.add(n.id)
+    names.update(n.id for n in walk.name_nodes(tree) if type(n.ctx) is gast.Store)
     return names
 
 

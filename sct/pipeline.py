@@ -2,7 +2,8 @@
 
     quote      function -> gast tree, file and line            (quote.py)
     check      unsupported syntax -> error at file:line        (check.py)
-    normalize  three-address form, versions of names           (normalize.py, versions.py)
+    normalize  three-address form, versions of names           (normalize.py, sugar.py,
+                                                                versions.py)
     resolve    operations and calls -> objects                 (resolve.py)
     kinds      scalar / array / container per name             (kinds.py)
     shapes     symbolic shapes from the arguments' shapes      (shapes.py)

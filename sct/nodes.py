@@ -1,0 +1,41 @@
+"""The nodes the stages build most: names, assignments, atoms and constants.
+
+>>> from sct.emit import to_source
+>>> to_source(assign("y", load("x"))).strip()
+'y = x'
+>>> is_atom(load("x")), constant(gast.Constant(value=2.0, kind=None))
+(True, 2.0)
+"""
+
+from __future__ import annotations
+
+import gast
+
+
+def load(name: str) -> gast.Name:
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def store(name: str) -> gast.Name:
+    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+
+
+def assign(name: str, value, like=None) -> gast.Assign:
+    node = gast.Assign(targets=[store(name)], value=value, type_comment=None)
+    if like is not None:
+        gast.copy_location(node, like)
+    return node
+
+
+def is_atom(node) -> bool:
+    return isinstance(node, (gast.Name, gast.Constant))
+
+
+def constant(node, missing=None):
+    """The value of a constant or of a tuple of constants (``axis=(0, 1)``), else
+    ``missing``."""
+    if type(node) is gast.Constant:
+        return node.value
+    if type(node) is gast.Tuple and all(type(e) is gast.Constant for e in node.elts):
+        return tuple(e.value for e in node.elts)
+    return missing
