@@ -12,16 +12,28 @@ from __future__ import annotations
 import gast
 
 
+_Name, _Assign = gast.Name, gast.Assign
+_LOAD, _STORE = gast.Load(), gast.Store()  # (contexts are markers: one of each will do)
+
+
 def load(name: str) -> gast.Name:
-    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+    # what gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+    # makes, without the constructor: the stages make hundreds per derivative
+    node = _Name.__new__(_Name)
+    node.__dict__ = {"id": name, "ctx": _LOAD, "annotation": None, "type_comment": None}
+    return node
 
 
 def store(name: str) -> gast.Name:
-    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+    node = _Name.__new__(_Name)
+    node.__dict__ = {"id": name, "ctx": _STORE, "annotation": None,
+                     "type_comment": None}
+    return node
 
 
 def assign(name: str, value, like=None) -> gast.Assign:
-    node = gast.Assign(targets=[store(name)], value=value, type_comment=None)
+    node = _Assign.__new__(_Assign)
+    node.__dict__ = {"targets": [store(name)], "value": value, "type_comment": None}
     if like is not None:
         gast.copy_location(node, like)
     return node
