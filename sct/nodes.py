@@ -39,6 +39,28 @@ def assign(name: str, value, like=None) -> gast.Assign:
     return node
 
 
+def make(cls, **fields):
+    """``cls(**fields)`` for a gast node class, without gast's constructor."""
+    node = cls.__new__(cls)
+    node.__dict__ = fields
+    return node
+
+
+_POSITIONS = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+
+
+def at(node, where):
+    """``gast.copy_location(node, where)`` for statements and expressions (which
+    have all four positions), faster: the stages place every statement they make."""
+    src = where.__dict__
+    if "lineno" in src and node._attributes:
+        d = node.__dict__
+        for a in _POSITIONS:
+            if a in src:
+                d[a] = src[a]
+    return node
+
+
 def is_atom(node) -> bool:
     return isinstance(node, (gast.Name, gast.Constant))
 

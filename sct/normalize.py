@@ -40,7 +40,7 @@ import numpy as np
 from . import walk
 from . import mutation, runtime
 from .names import temp_name
-from .nodes import assign, constant, is_atom, load, store  # noqa: F401 (re-exported)
+from .nodes import assign, at, constant, is_atom, load, make, store  # noqa: F401
 from .sugar import Sugar
 
 # Array methods and attributes: name -> (function, how the call maps).
@@ -150,7 +150,7 @@ class _Flatten(Sugar):
         return [s]  # check.py has refused everything else
 
     def _at(self, node):
-        return gast.copy_location(node, self.where)
+        return at(node, self.where)
 
     def assign(self, s):
         if len(s.targets) > 1:
@@ -222,13 +222,13 @@ class _Flatten(Sugar):
         if isinstance(e, gast.BinOp):
             p1, left = self.atom(e.left)
             p2, right = self.atom(e.right)
-            return p1 + p2, gast.BinOp(left=left, op=e.op, right=right)
+            return p1 + p2, make(gast.BinOp, left=left, op=e.op, right=right)
         if isinstance(e, gast.UnaryOp):
             if isinstance(e.op, gast.USub) and isinstance(e.operand, gast.Constant) \
                     and isinstance(e.operand.value, (int, float)):
                 return [], gast.Constant(value=-e.operand.value, kind=None)
             p, a = self.atom(e.operand)
-            return p, gast.UnaryOp(op=e.op, operand=a)
+            return p, make(gast.UnaryOp, op=e.op, operand=a)
         if isinstance(e, gast.Compare):
             if len(e.ops) > 1:
                 pairs, left = [], e.left
@@ -251,13 +251,13 @@ class _Flatten(Sugar):
             if e.attr in _ATTRIBUTES:
                 p, a = self.atom(e.value)
                 fn = self.ctx.ref(_ATTRIBUTES[e.attr])
-                return p, gast.Call(func=fn, args=[a], keywords=[])
+                return p, make(gast.Call, func=fn, args=[a], keywords=[])
             p, a = self.atom(e.value)
             return p, gast.Attribute(value=a, attr=e.attr, ctx=gast.Load())
         if isinstance(e, gast.Subscript):
             p1, v = self.atom(e.value)
             p2, idx = self.index(e.slice)
-            return p1 + p2, gast.Subscript(value=v, slice=idx, ctx=gast.Load())
+            return p1 + p2, make(gast.Subscript, value=v, slice=idx, ctx=gast.Load())
         if isinstance(e, (gast.Tuple, gast.List)):
             pre, elts = [], []
             for x in e.elts:
@@ -328,7 +328,7 @@ class _Flatten(Sugar):
             p, v = self.atom(k.value, k.arg)
             pre += p
             kws.append(gast.keyword(arg=k.arg, value=v))
-        return pre, gast.Call(func=func, args=new_args, keywords=kws)
+        return pre, make(gast.Call, func=func, args=new_args, keywords=kws)
 
     def _user_function(self, func) -> bool:
         """Whether ``func`` names a user function without a rule (derived from its
