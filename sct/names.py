@@ -70,6 +70,9 @@ class Namer:
 
 
 def _identifier(s: str) -> str:
+    if s.isidentifier() and s[0] != "_" and s[-1] != "_" and not keyword.iskeyword(s) \
+            and s.isascii():
+        return s  # (the common case: already what the rules below make of it)
     s = re.sub(r"\W+", "_", s).strip("_") or "t"
     if s[0].isdigit():
         s = "v" + s

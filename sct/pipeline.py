@@ -36,6 +36,7 @@ from . import (activity, assemble, calls, check, emit, forward, invariance, kind
                normalize, quote, resolve, shapes)
 from . import reverse
 from .names import Namer
+from .nodes import load
 from .rules import lookup
 
 
@@ -67,8 +68,7 @@ class Context:
             name = f"__sct_ref{len(self._ref_ids)}"
             self._ref_ids[key] = name
             self.refs[name] = obj
-        node = gast.Name(id=self._ref_ids[key], ctx=gast.Load(), annotation=None,
-                         type_comment=None)
+        node = load(self._ref_ids[key])
         node.ref_object = obj
         return node
 

@@ -71,6 +71,21 @@ def pattern(shapes) -> tuple:
 
 def broadcast(shapes):
     """The broadcast of symbolic shapes, or ``None`` when it is not decided."""
+    key = tuple(shapes)
+    if len(key) == 2 and key[0] == key[1]:
+        return key[0]  # (the commonest case: operands of one shape, or both unknown)
+    found = _broadcasts.get(key, _broadcasts)
+    if found is _broadcasts:  # (not seen yet: the cache is its own "missing")
+        if len(_broadcasts) >= 4096:
+            _broadcasts.clear()
+        found = _broadcasts[key] = _broadcast(key)
+    return found
+
+
+_broadcasts: dict = {}  # symbolic shapes -> their broadcast (a few hundred at most)
+
+
+def _broadcast(shapes):
     if any(s is None for s in shapes):
         return None
     rank = max((len(s) for s in shapes), default=0)
