@@ -59,6 +59,18 @@ def test_broadcast_of_symbolic_shapes(shapes_, expected):
     assert shapes.broadcast(shapes_) == expected
 
 
+def test_broadcast_asked_again_answers_as_it_did_the_first_time():
+    # broadcasts are remembered: the second answer comes from the table
+    pool = [None, (), ("a",), ("b",), (1,), (0,), ("a", "b"), ("b", "a"), (1, "b"),
+            ("a", 1), (1, 1)]
+    combos = [[p, q] for p in pool for q in pool] + [[p, q, r] for p in pool[2:5]
+                                                     for q in pool for r in pool[5:]]
+    first = [shapes.broadcast(c) for c in combos]
+    assert [shapes.broadcast(list(c)) for c in combos] == first
+    assert shapes.broadcast([("a", 1), (1, "b"), ("b",)]) == ("a", "b")
+    assert shapes.broadcast([(0,), ("a",)]) is None and shapes.broadcast([(0,), (1,)]) == (0,)
+
+
 def test_the_rnn_loop_has_every_shape_decided():
     W, U, b, xs, h0 = np.ones((4, 4)), np.ones((4, 3)), np.ones(4), np.ones((6, 3)), \
         np.zeros(4)
