@@ -17,7 +17,7 @@ import inspect
 
 import gast
 
-from . import walk
+from . import stamp, walk
 
 from .errors import NoDerivative
 from .rules import lookup
@@ -87,6 +87,21 @@ def is_zero(node) -> bool:
     return isinstance(node, gast.Name) and node.id == ZERO
 
 
+def has_zero(node) -> bool:
+    """Whether ``node`` holds a zero marker anywhere."""
+    if type(node) is gast.Name:
+        return node.id == ZERO
+    return any(is_zero(n) for n in walk.name_nodes(node))
+
+
+def param_value(v, ref):
+    """What an occurrence of a parameter bound to ``v`` becomes: a copy of its atom
+    (an index as a value), or a reference to its default."""
+    if isinstance(v, tuple) and v and v[0] == "__default__":
+        return ref(v[1])
+    return index_value(walk.clone(v), ref)
+
+
 _NOT_GLOBAL = object()
 
 
@@ -133,10 +148,7 @@ class _Subst:
             return gast.Name(id=self.locals[node.id], ctx=walk.clone(node.ctx),
                              annotation=None, type_comment=None)
         if node.id in self.binding:
-            v = self.binding[node.id]
-            if isinstance(v, tuple) and v and v[0] == "__default__":
-                return self.ref(v[1])
-            return index_value(walk.clone(v), self.ref)
+            return param_value(self.binding[node.id], self.ref)
         if node.id in self.globals:
             return self.ref(self.globals[node.id])
         return walk.clone(node)
@@ -165,6 +177,15 @@ def instantiate(rule, mode, binding, deriv, ref, fresh):
         ref: ``object -> expr`` naming a global object in generated code.
         fresh: ``base -> name`` for template locals.
     """
+    build = stamp.builder(rule, mode)
+    if build is not None and binding.keys() == build.__sct_binds__:
+        return build(binding, deriv, ref, fresh)  # (the same items, made faster)
+    return instantiate_copying(rule, mode, binding, deriv, ref, fresh)
+
+
+def instantiate_copying(rule, mode, binding, deriv, ref, fresh):
+    """:func:`instantiate` by walking the template (what stamp.py compiles away);
+    for templates stamp.py does not compile, and to check those it does."""
     adj, tan, glob = rule.parsed()
     stmts = adj if mode == "adjoint" else tan
     local_names = {}
@@ -177,7 +198,7 @@ def instantiate(rule, mode, binding, deriv, ref, fresh):
 
     def deriv_seen(param):
         d = deriv(param)
-        if not zeros and any(is_zero(n) for n in walk.name_nodes(d)):
+        if not zeros and has_zero(d):
             zeros.append(d)
         return d
 
