@@ -29,7 +29,7 @@ from . import walk
 from . import blocks, broadcast, items, record, template
 from .record import Record, RecordItem, Restore, _pop, _push
 from .errors import NoDerivative, UnsupportedSyntax
-from .normalize import assign, load, store
+from .nodes import assign, call, load, store
 from .rules import lookup
 from .runtime import add_adjoint, zeros_like
 
@@ -90,8 +90,7 @@ class _Reverse(items.ItemsReverse):
             out.append(assign(a, expr))
             self.nz.add(name)
         elif self.kinds.get(name) in ("T", "O"):
-            out.append(assign(a, gast.Call(func=self.ctx.ref(add_adjoint),
-                                           args=[load(a), expr], keywords=[])))
+            out.append(assign(a, call(self.ctx.ref(add_adjoint), [load(a), expr])))
         else:
             out.append(assign(a, gast.BinOp(left=load(a), op=gast.Add(), right=expr)))
 
@@ -129,10 +128,11 @@ class _Reverse(items.ItemsReverse):
                         self.first_defs.add(id(s))  # nothing to save yet
                     else:
                         out.append(Record(t.id))
-            self.maybe_defined |= walk.writes(s)
-            call = self.user_call(s)
-            if call is not None:
-                return out + call.forward()
+            if self.fixed:  # (only asked about fixed names)
+                self.maybe_defined |= walk.writes(s)
+            user = self.user_call(s)
+            if user is not None:
+                return out + user.forward()
             return out + [s]
         if isinstance(s, gast.If):
             self.maybe_defined |= _stores(s)
@@ -224,15 +224,16 @@ class _Reverse(items.ItemsReverse):
             return self.backward_setitem(s)
         out = []
         target = s.targets[0]
-        names = [n.id for n in walk.name_nodes(target)]
+        names = [target.id] if type(target) is gast.Name else [
+            n.id for n in walk.name_nodes(target)]
         live = [n for n in names if n in self.active and n in self.nz]
         if names[0] in self.ctx.zero_adjoints:
             self.note_invariance(s, out)
         if live:
             self.label(s, out)
-            call = self.user_call(s)
-            if call is not None:
-                call.backward(self, out)
+            user = self.user_call(s)
+            if user is not None:
+                user.backward(self, out)
             else:
                 self.backward_value(s, target, out)
         for n in names:
@@ -475,15 +476,25 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
     """
     ctx.loop_counters = {}
     from .activity import diff_reads
-    ctx.loop_locals, ctx.loop_touched = blocks.loop_facts(
-        tree, lambda v: diff_reads(v, resolved))
-    all_nodes = walk.nodes(tree)  # (one walk for the four questions below)
-    counts = _assign_counts(all_nodes)
-    ctx.other_assignments = {
-        n.target.id: counts.get(n.target.id, 0) > 1
-        for n in all_nodes if isinstance(n, gast.For)}
+    all_nodes = walk.nodes(tree)  # (one walk for the questions below)
+    fors, loops, ctx.branch_tests = [], False, set()
+    for n in all_nodes:
+        t = type(n)
+        if t is gast.For:
+            fors.append(n)
+            loops = True
+        elif t is gast.While:
+            loops = True
+        elif t is gast.If:
+            ctx.branch_tests.add(n.test.id)
+    if loops:
+        ctx.loop_locals, ctx.loop_touched = blocks.loop_facts(
+            tree, lambda v: diff_reads(v, resolved))
+    else:  # (what loop_facts finds without loops)
+        ctx.loop_locals, ctx.loop_touched = {}, {}
+    counts = _assign_counts(all_nodes) if fors else {}
+    ctx.other_assignments = {n.target.id: counts.get(n.target.id, 0) > 1 for n in fors}
     ctx.user_calls = getattr(ctx, "user_calls", {})
-    ctx.branch_tests = {n.test.id for n in all_nodes if isinstance(n, gast.If)}
     from .mutation import setitem_bases
     ctx.setitem_bases = setitem_bases(tree, all_nodes)
     r = _Reverse(ctx, active, kinds, resolved)

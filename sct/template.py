@@ -18,6 +18,7 @@ import inspect
 import gast
 
 from . import stamp, walk
+from .nodes import load
 
 from .errors import NoDerivative
 from .rules import lookup
@@ -78,7 +79,7 @@ def index_value(node, ref):
 
 
 def zero(primal):
-    node = gast.Name(id=ZERO, ctx=gast.Load(), annotation=None, type_comment=None)
+    node = load(ZERO)
     node.primal = primal
     return node
 

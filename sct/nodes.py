@@ -1,0 +1,56 @@
+"""The nodes the reverse transform makes most, made without gast's generic constructor.
+
+``gast.Name(id=..., ctx=gast.Load(), ...)`` goes through a constructor that checks its
+arguments and updates the new node's ``__dict__`` from keywords; these write the same
+``__dict__`` directly. The nodes are the same as gast's, attribute for attribute:
+
+>>> import gast
+>>> new, old = load("x"), gast.Name(id="x", ctx=gast.Load(), annotation=None,
+...                                 type_comment=None)
+>>> list(new.__dict__) == list(old.__dict__) and gast.dump(new) == gast.dump(old)
+True
+>>> from sct.emit import to_source
+>>> print(to_source(assign("y", call(load("f"), [constant(1.0)]))).strip())
+y = f(1.0)
+"""
+
+from __future__ import annotations
+
+import gast
+
+_Name, _Load, _Store, _Assign = gast.Name, gast.Load, gast.Store, gast.Assign
+_Constant, _Call = gast.Constant, gast.Call
+
+
+def load(name: str) -> gast.Name:
+    node = _Name.__new__(_Name)
+    node.__dict__ = {"id": name, "ctx": _Load.__new__(_Load), "annotation": None,
+                     "type_comment": None}
+    return node
+
+
+def store(name: str) -> gast.Name:
+    node = _Name.__new__(_Name)
+    node.__dict__ = {"id": name, "ctx": _Store.__new__(_Store), "annotation": None,
+                     "type_comment": None}
+    return node
+
+
+def assign(name: str, value) -> gast.Assign:
+    """``name = value`` (normalize.assign without a location)."""
+    node = _Assign.__new__(_Assign)
+    node.__dict__ = {"targets": [store(name)], "value": value, "type_comment": None}
+    return node
+
+
+def constant(value) -> gast.Constant:
+    node = _Constant.__new__(_Constant)
+    node.__dict__ = {"value": value, "kind": None}
+    return node
+
+
+def call(func, args, keywords=None) -> gast.Call:
+    node = _Call.__new__(_Call)
+    node.__dict__ = {"func": func, "args": args,
+                     "keywords": [] if keywords is None else keywords}
+    return node
