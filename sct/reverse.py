@@ -34,6 +34,7 @@ from .rules import lookup
 from .runtime import add_adjoint, zeros_like
 
 COMMENT = "__sct_comment__:"
+_UNSET = object()
 
 
 def comment(text: str) -> gast.Expr:
@@ -284,17 +285,18 @@ class _Reverse(items.ItemsReverse):
             raise NoDerivative(self.no_rule_message(s, value, fn))
         if r.nondiff:
             return
-        binding = template.bind(r, args, kws, self.ctx.quoted.where(s))
-        binding[r.result] = load(target.id)
-        positions = {p: i for i, p in enumerate(r.params)}
+        binding = template.bind(r, args, kws, lambda: self.ctx.quoted.where(s))
+        result = r.result
+        binding[result] = load(target.id)
 
         def deriv(param):
-            if param == r.result:
+            if param == result:
                 return load(self.adj(target.id))
             return self.deriv_of(binding[param])
 
         items = template.instantiate(r, "adjoint", binding, deriv, self.ctx.ref,
                                      self.namer.fresh)
+        common = _UNSET  # the class of the result, for broadcasting: found once
         for item in items:
             if item[0] == "local":
                 out.append(assign(item[1], item[2]))
@@ -309,8 +311,10 @@ class _Reverse(items.ItemsReverse):
             if not self.is_active(bound):
                 continue
             if r.elementwise:
-                expr = broadcast.undo(expr, bound, positions[param], _call_args(value)[0],
-                                      self.shapes, self.kinds, self.ctx.ref)
+                if common is _UNSET:
+                    common = broadcast.result_class(args, self.shapes)
+                expr = broadcast.undo(expr, bound, r.positions[param], args, self.shapes,
+                                      self.kinds, self.ctx.ref, common)
             self.accumulate(bound.id, expr, out)
 
     def accumulate_sequence(self, seq, expr, out):

@@ -18,7 +18,7 @@ import inspect
 import gast
 
 from . import stamp, walk
-from .nodes import load
+from .nodes import constant, load
 
 from .errors import NoDerivative
 from .rules import lookup
@@ -28,34 +28,57 @@ ZERO = "__sct_zero__"
 
 
 def bind(rule, call_args, call_keywords, what):
-    """``{param: atom}`` for a call, with defaults as constants."""
-    sig = rule.signature
-    params = list(sig.parameters.values())[1:]
+    """``{param: atom}`` for a call, with defaults as constants.
+
+    ``what``: where the call is, for messages (or a function that says it: only a
+    call the rule refuses needs it)."""
+    plan = rule.__dict__.get("_bind_plan")
+    if plan is None:
+        plan = rule.__dict__["_bind_plan"] = _bind_plan(rule)
+    names, least, defaults = plan
     n = len(call_args)
-    if not call_keywords and n <= len(params) and all(
-            p.kind in _POSITIONAL and (i < n or p.default is not p.empty)
-            for i, p in enumerate(params)):
-        arguments = {p.name: a for p, a in zip(params, call_args)}  # (what bind gives)
+    if not call_keywords and least <= n <= len(names):  # (what Signature.bind gives)
+        out = dict(zip(names, call_args))
+        for name, default, literal in defaults[n:]:
+            out[name] = constant(default) if literal else ("__default__", default)
     else:
+        params = list(rule.signature.parameters.values())[1:]
         try:
             arguments = inspect.Signature(params).bind(
                 *call_args, **call_keywords).arguments
         except TypeError as e:
-            raise NoDerivative(f"{what}: the derivative rule '{rule.name}' does not "
-                               f"accept these arguments ({e})") from None
-    out = {}
-    for p in params:
-        if p.name in arguments:
-            out[p.name] = arguments[p.name]
-        else:
-            out[p.name] = gast.Constant(value=p.default, kind=None) \
-                if _is_literal(p.default) else ("__default__", p.default)
+            raise NoDerivative(f"{_what(what)}: the derivative rule '{rule.name}' does "
+                               f"not accept these arguments ({e})") from None
+        out = {}
+        for name, default, literal in defaults:
+            if name in arguments:
+                out[name] = arguments[name]
+            else:
+                out[name] = constant(default) if literal else ("__default__", default)
     if rule.check is not None:
         try:
             rule.check({k: v.value for k, v in out.items() if isinstance(v, gast.Constant)})
         except ValueError as e:
-            raise NoDerivative(f"{what}: {e}") from None
+            raise NoDerivative(f"{_what(what)}: {e}") from None
     return out
+
+
+def _bind_plan(rule):
+    """What :func:`bind` needs of a rule's signature, found once: the parameter names,
+    the fewest positional arguments a call can bind without keywords (one more than
+    there are parameters when some parameter cannot be given by position), and each
+    parameter's ``(name, default, whether the default is written as a constant)``."""
+    params = list(rule.signature.parameters.values())[1:]
+    least = max((i + 1 for i, p in enumerate(params) if p.default is p.empty),
+                default=0)
+    if any(p.kind not in _POSITIONAL for p in params):
+        least = len(params) + 1
+    defaults = tuple((p.name, p.default, _is_literal(p.default)) for p in params)
+    return tuple(p.name for p in params), least, defaults
+
+
+def _what(what):
+    return what() if callable(what) else what
 
 
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY,
