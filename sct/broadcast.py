@@ -52,10 +52,20 @@ def undo(expr, bound, position, args, classes, kinds, ref, result=_UNKNOWN):
     return gast.Call(func=ref(np.sum), args=[expr], keywords=kw)
 
 
-def result_class(args, classes):
+def result_class(args, classes, memo=None):
     """The shape class of the result of an elementwise operation on ``args`` (what
-    :func:`undo` compares each operand with), for an operation with two or more."""
-    return kinds_.common_class(args, classes) if len(args) >= 2 else None
+    :func:`undo` compares each operand with), for an operation with two or more.
+    ``memo``: a dict kept while ``classes`` does not change (the answer depends on
+    the operands' classes alone, and few combinations of them occur)."""
+    if len(args) < 2:
+        return None
+    if memo is None:
+        return kinds_.common_class(args, classes)
+    key = tuple([kinds_.class_of(a, classes) for a in args])
+    found = memo.get(key, _UNKNOWN)
+    if found is _UNKNOWN:
+        found = memo[key] = kinds_.common_class(args, classes)
+    return found
 
 
 def _needed(bound, position, args, result, classes, kinds) -> bool:

@@ -29,7 +29,7 @@ from . import walk
 from . import blocks, broadcast, items, record, template
 from .record import Record, RecordItem, Restore, _pop, _push
 from .errors import NoDerivative, UnsupportedSyntax
-from .nodes import assign, call, load, store
+from .nodes import assign, call, constant, load, store
 from .rules import lookup
 from .runtime import add_adjoint, zeros_like
 
@@ -38,7 +38,9 @@ _UNSET = object()
 
 
 def comment(text: str) -> gast.Expr:
-    return gast.Expr(value=gast.Constant(value=COMMENT + text, kind=None))
+    node = gast.Expr.__new__(gast.Expr)
+    node.__dict__ = {"value": constant(COMMENT + text)}
+    return node
 
 
 @dataclass
@@ -68,6 +70,8 @@ class _Reverse(items.ItemsReverse):
         self.shapes = ctx.shapes
         self.first_defs = set()  # top-level statements that define a name first
         self.cond_popped = set()  # ids of branches whose decision the reverse pops
+        self.filename_short = ctx.quoted.filename_short
+        self.common_classes = {}  # see broadcast.result_class
 
     # -- names -------------------------------------------------------------------------
     def adj(self, name: str) -> str:
@@ -206,7 +210,7 @@ class _Reverse(items.ItemsReverse):
             self.last_label = line
             text = self.ctx.quoted.text(s)
             self.last_label_node = comment(
-                f"{'=' if keep else ''}{self.ctx.quoted.filename_short}:{line}  {text}")
+                f"{'=' if keep else ''}{self.filename_short}:{line}  {text}")
             out.append(self.last_label_node)
         elif keep:  # the line's label is already out: make sure it stays
             text = self.last_label_node.value.value[len(COMMENT):]
@@ -312,7 +316,8 @@ class _Reverse(items.ItemsReverse):
                 continue
             if r.elementwise:
                 if common is _UNSET:
-                    common = broadcast.result_class(args, self.shapes)
+                    common = broadcast.result_class(args, self.shapes,
+                                                    self.common_classes)
                 expr = broadcast.undo(expr, bound, r.positions[param], args, self.shapes,
                                       self.kinds, self.ctx.ref, common)
             self.accumulate(bound.id, expr, out)
@@ -461,6 +466,25 @@ def _stores(s) -> set:
             and isinstance(n.ctx, gast.Store)}
 
 
+_HOLDERS = (gast.stmt, gast.excepthandler, gast.match_case)  # what holds statements
+
+
+def _statements(tree) -> list:
+    """Every statement in ``tree`` (nested ones too): ``walk.nodes`` without the
+    expressions, which hold no statement."""
+    out, todo = [], [tree]
+    for n in todo:  # (a list iterator sees what is appended meanwhile)
+        for field_ in n._fields:
+            v = getattr(n, field_, None)
+            if type(v) is list:
+                for x in v:
+                    if isinstance(x, _HOLDERS):
+                        todo.append(x)
+                        if isinstance(x, gast.stmt):
+                            out.append(x)
+    return out
+
+
 def _assign_counts(all_nodes):
     counts = {}
     for n in all_nodes:
@@ -480,9 +504,9 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
     """
     ctx.loop_counters = {}
     from .activity import diff_reads
-    all_nodes = walk.nodes(tree)  # (one walk for the questions below)
+    statements = _statements(tree)  # (where the questions below find their answers)
     fors, loops, ctx.branch_tests = [], False, set()
-    for n in all_nodes:
+    for n in statements:
         t = type(n)
         if t is gast.For:
             fors.append(n)
@@ -496,11 +520,11 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
             tree, lambda v: diff_reads(v, resolved))
     else:  # (what loop_facts finds without loops)
         ctx.loop_locals, ctx.loop_touched = {}, {}
-    counts = _assign_counts(all_nodes) if fors else {}
+    counts = _assign_counts(walk.nodes(tree)) if fors else {}
     ctx.other_assignments = {n.target.id: counts.get(n.target.id, 0) > 1 for n in fors}
     ctx.user_calls = getattr(ctx, "user_calls", {})
     from .mutation import setitem_bases
-    ctx.setitem_bases = setitem_bases(tree, all_nodes)
+    ctx.setitem_bases = setitem_bases(tree, statements)
     r = _Reverse(ctx, active, kinds, resolved)
     body, ret = tree.body[:-1], tree.body[-1]
     out = ret.value
