@@ -19,7 +19,7 @@ from __future__ import annotations
 import gast
 
 _Name, _Load, _Store, _Assign = gast.Name, gast.Load, gast.Store, gast.Assign
-_Constant, _Call = gast.Constant, gast.Call
+_Constant, _Call, _BinOp = gast.Constant, gast.Call, gast.BinOp
 
 
 def load(name: str) -> gast.Name:
@@ -53,4 +53,11 @@ def call(func, args, keywords=None) -> gast.Call:
     node = _Call.__new__(_Call)
     node.__dict__ = {"func": func, "args": args,
                      "keywords": [] if keywords is None else keywords}
+    return node
+
+
+def binop(left, op, right) -> gast.BinOp:
+    """``left op right``; ``op``: the operator's class (``gast.Add``)."""
+    node = _BinOp.__new__(_BinOp)
+    node.__dict__ = {"left": left, "op": op.__new__(op), "right": right}
     return node

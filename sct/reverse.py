@@ -29,7 +29,7 @@ from . import walk
 from . import blocks, broadcast, items, record, template
 from .record import Record, RecordItem, Restore, _pop, _push
 from .errors import NoDerivative, UnsupportedSyntax
-from .nodes import assign, call, constant, load, store
+from .nodes import assign, binop, call, constant, load, store
 from .rules import lookup
 from .runtime import add_adjoint, zeros_like
 
@@ -97,11 +97,11 @@ class _Reverse(items.ItemsReverse):
         elif self.kinds.get(name) in ("T", "O"):
             out.append(assign(a, call(self.ctx.ref(add_adjoint), [load(a), expr])))
         else:
-            out.append(assign(a, gast.BinOp(left=load(a), op=gast.Add(), right=expr)))
+            out.append(assign(a, binop(load(a), gast.Add, expr)))
 
     def deriv_of(self, node):
         """The adjoint of an atom as an expression, or a zero marker."""
-        if isinstance(node, gast.Name) and node.id in self.active and node.id in self.nz:
+        if type(node) is gast.Name and node.id in self.active and node.id in self.nz:
             return load(self.adj(node.id))
         if isinstance(node, (gast.List, gast.Tuple)):
             return type(node)(elts=[self.deriv_of(e) for e in node.elts],
@@ -250,20 +250,23 @@ class _Reverse(items.ItemsReverse):
 
     def backward_value(self, s, target, out):
         value = s.value
-        if isinstance(value, gast.Constant):
+        t = type(value)
+        if t is gast.Call or t is gast.BinOp:  # (the commonest: straight to the rule)
+            return self.backward_operation(s, target, out)
+        if t is gast.Constant:
             return
-        if isinstance(value, gast.Name):
+        if t is gast.Name:
             if value.id in self.active:
                 self.accumulate(value.id, load(self.adj(target.id)), out)
             return
-        if isinstance(value, gast.Dict):
+        if t is gast.Dict:
             for k, e in zip(value.keys, value.values):
                 if self.is_active(e):
                     item = gast.Subscript(value=load(self.adj(target.id)),
                                           slice=walk.clone(k), ctx=gast.Load())
                     self.accumulate(e.id, item, out)
             return
-        if isinstance(value, (gast.Tuple, gast.List)):
+        if t is gast.Tuple or t is gast.List:
             for i, e in enumerate(value.elts):
                 if self.is_active(e):
                     item = gast.Subscript(value=load(self.adj(target.id)),
@@ -271,9 +274,18 @@ class _Reverse(items.ItemsReverse):
                                           ctx=gast.Load())
                     self.accumulate(e.id, item, out)
             return
-        if not any(n.id in self.active for n in walk.name_nodes(value)):
+        return self.backward_operation(s, target, out)
+
+    def backward_operation(self, s, target, out):
+        """The adjoint of an operation with a derivative rule: its template, placed."""
+        value = s.value
+        active = self.active
+        for n in walk.name_nodes(value):
+            if n.id in active:
+                break
+        else:
             return  # only inactive operands: no derivative flows here
-        if isinstance(value, gast.BinOp) and any(
+        if type(value) is gast.BinOp and any(
                 isinstance(o, gast.Name) and self.kinds.get(o.id) == "T"
                 for o in (value.left, value.right)):
             q = self.ctx.quoted
@@ -302,17 +314,18 @@ class _Reverse(items.ItemsReverse):
                                      self.namer.fresh)
         common = _UNSET  # the class of the result, for broadcasting: found once
         for item in items:
-            if item[0] == "local":
-                out.append(assign(item[1], item[2]))
+            kind, param, expr = item
+            if kind == "local":
+                out.append(assign(param, expr))
                 continue
-            _, param, expr = item
             bound = binding[param]
-            if template.is_zero(expr):
+            if type(expr) is gast.Name and expr.id == template.ZERO:
                 continue
-            if isinstance(bound, (gast.List, gast.Tuple)):
+            tb = type(bound)
+            if tb is gast.List or tb is gast.Tuple:
                 self.accumulate_sequence(bound, expr, out)
                 continue
-            if not self.is_active(bound):
+            if tb is not gast.Name or bound.id not in active:
                 continue
             if r.elementwise:
                 if common is _UNSET:

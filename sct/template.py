@@ -121,6 +121,9 @@ def has_zero(node) -> bool:
 def param_value(v, ref):
     """What an occurrence of a parameter bound to ``v`` becomes: a copy of its atom
     (an index as a value), or a reference to its default."""
+    t = type(v)
+    if t is gast.Name or t is gast.Constant:  # (an atom is its own value)
+        return walk.clone(v)
     if isinstance(v, tuple) and v and v[0] == "__default__":
         return ref(v[1])
     return index_value(walk.clone(v), ref)
