@@ -17,6 +17,10 @@ How values the reverse sweep needs survive the forward sweep:
 Adjoints start as "known zero": the first accumulation into one is a plain
 assignment, and a branch or loop that leaves one zero on some path writes the zero
 explicitly, so every adjoint is defined wherever it is read.
+
+The transform is one class in parts: this module has statements, accumulation and
+the pass; operations.py an operation's rule, placed; reverse_flow.py branches and
+loops; items.py writes in place.
 """
 
 from __future__ import annotations
@@ -26,15 +30,13 @@ from dataclasses import dataclass, field
 import gast
 
 from . import walk
-from . import blocks, broadcast, items, record, template
-from .record import Record, RecordItem, Restore, _pop, _push
-from .errors import NoDerivative, UnsupportedSyntax
-from .nodes import assign, binop, call, constant, load, store
-from .rules import lookup
-from .runtime import add_adjoint, zeros_like
+from . import blocks, items, operations, record, reverse_flow, template
+from .record import Record, RecordItem, Restore
+from .nodes import assign, binop, call, constant, load
+from .operations import call_args as _call_args  # noqa: F401 (forward.py uses it)
+from .runtime import add_adjoint
 
 COMMENT = "__sct_comment__:"
-_UNSET = object()
 
 
 def comment(text: str) -> gast.Expr:
@@ -55,7 +57,8 @@ class Sweeps:
     records: object = None  # what the tape holds, for people (record.Records)
 
 
-class _Reverse(items.ItemsReverse):
+class _Reverse(items.ItemsReverse, operations.OperationsReverse,
+               reverse_flow.FlowReverse):
     def __init__(self, ctx, active, kinds, resolved):
         self.ctx, self.namer = ctx, ctx.namer
         self.active, self.kinds, self.resolved = active, kinds, resolved
@@ -161,33 +164,6 @@ class _Reverse(items.ItemsReverse):
             out.extend(self.forward(s))
         return out
 
-    def forward_loop(self, s):
-        n_iter = self.ctx.loop_counters.setdefault(
-            s, self.namer.fresh("n_iter", first_suffix=2))
-        pre = [assign(n_iter, gast.Constant(value=0, kind=None))]
-        target = s.target.id if isinstance(s, gast.For) else None
-        if target is not None and self.ctx.other_assignments.get(target):
-            pre.insert(0, Record(target))
-        self.loop_depth += 1
-        body = self.fwd_block(s.body)
-        self.loop_depth -= 1
-        exit_check = body.pop() if body and getattr(body[-1], "sct_exit", False) else None
-        body.append(assign(n_iter, gast.BinOp(left=load(n_iter), op=gast.Add(),
-                                              right=gast.Constant(value=1, kind=None))))
-        if target is not None:
-            body.append(("push-target", target))
-        if exit_check is not None:
-            body.append(exit_check)
-        if isinstance(s, gast.For):
-            node = gast.For(target=s.target, iter=s.iter, body=body, orelse=[],
-                            type_comment=None)
-        else:
-            node = gast.While(test=s.test, body=body, orelse=[])
-        out = pre + [gast.copy_location(node, s)]
-        if self.loop_depth:
-            out.append(_push(self.tape_name(), n_iter))
-        return out
-
     # -- reverse sweep ----------------------------------------------------------------------
     def backward(self, s):
         if isinstance(s, gast.Assign) and _is_method(s.value, "pop"):
@@ -248,217 +224,15 @@ class _Reverse(items.ItemsReverse):
             self.nz.discard(n)
         return out
 
-    def backward_value(self, s, target, out):
-        value = s.value
-        t = type(value)
-        if t is gast.Call or t is gast.BinOp:  # (the commonest: straight to the rule)
-            return self.backward_operation(s, target, out)
-        if t is gast.Constant:
-            return
-        if t is gast.Name:
-            if value.id in self.active:
-                self.accumulate(value.id, load(self.adj(target.id)), out)
-            return
-        if t is gast.Dict:
-            for k, e in zip(value.keys, value.values):
-                if self.is_active(e):
-                    item = gast.Subscript(value=load(self.adj(target.id)),
-                                          slice=walk.clone(k), ctx=gast.Load())
-                    self.accumulate(e.id, item, out)
-            return
-        if t is gast.Tuple or t is gast.List:
-            for i, e in enumerate(value.elts):
-                if self.is_active(e):
-                    item = gast.Subscript(value=load(self.adj(target.id)),
-                                          slice=gast.Constant(value=i, kind=None),
-                                          ctx=gast.Load())
-                    self.accumulate(e.id, item, out)
-            return
-        return self.backward_operation(s, target, out)
-
-    def backward_operation(self, s, target, out):
-        """The adjoint of an operation with a derivative rule: its template, placed."""
-        value = s.value
-        active = self.active
-        for n in walk.name_nodes(value):
-            if n.id in active:
-                break
-        else:
-            return  # only inactive operands: no derivative flows here
-        if type(value) is gast.BinOp and any(
-                isinstance(o, gast.Name) and self.kinds.get(o.id) == "T"
-                for o in (value.left, value.right)):
-            q = self.ctx.quoted
-            raise UnsupportedSyntax([(q.filename, q.line(s),
-                                      f"'{q.text(s)}': '+' or '*' on a list or tuple "
-                                      f"(concatenation, repetition) is not supported in "
-                                      f"differentiated code (in function '{q.name}'); "
-                                      f"build the list with append or a comprehension")])
-        args, kws = _call_args(value)
-        fn = self.resolved.get(value)
-        r = lookup(fn) if fn is not None else None
-        if r is None or not r.has_mode("adjoint"):
-            raise NoDerivative(self.no_rule_message(s, value, fn))
-        if r.nondiff:
-            return
-        binding = template.bind(r, args, kws, lambda: self.ctx.quoted.where(s))
-        result = r.result
-        binding[result] = load(target.id)
-
-        def deriv(param):
-            if param == result:
-                return load(self.adj(target.id))
-            return self.deriv_of(binding[param])
-
-        items = template.instantiate(r, "adjoint", binding, deriv, self.ctx.ref,
-                                     self.namer.fresh)
-        common = _UNSET  # the class of the result, for broadcasting: found once
-        for item in items:
-            kind, param, expr = item
-            if kind == "local":
-                out.append(assign(param, expr))
-                continue
-            bound = binding[param]
-            if type(expr) is gast.Name and expr.id == template.ZERO:
-                continue
-            tb = type(bound)
-            if tb is gast.List or tb is gast.Tuple:
-                self.accumulate_sequence(bound, expr, out)
-                continue
-            if tb is not gast.Name or bound.id not in active:
-                continue
-            if r.elementwise:
-                if common is _UNSET:
-                    common = broadcast.result_class(args, self.shapes,
-                                                    self.common_classes)
-                expr = broadcast.undo(expr, bound, r.positions[param], args, self.shapes,
-                                      self.kinds, self.ctx.ref, common)
-            self.accumulate(bound.id, expr, out)
-
-    def accumulate_sequence(self, seq, expr, out):
-        if not any(self.is_active(e) for e in seq.elts):
-            return
-        parts = self.namer.fresh("parts")
-        out.append(assign(parts, expr))
-        for i, e in enumerate(seq.elts):
-            if self.is_active(e):
-                item = gast.Subscript(value=load(parts),
-                                      slice=gast.Constant(value=i, kind=None),
-                                      ctx=gast.Load())
-                self.accumulate(e.id, item, out)
-
-    def no_rule_message(self, s, value, fn):
-        where = self.ctx.quoted.where(s)
-        text = self.ctx.quoted.text(s)
-        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
-                value.func.attr == "pop" and (value.args or value.keywords):
-            return (f"{where}: cannot differentiate '{text}': a differentiated list can "
-                    f"only be popped from its end, lst.pop() (in function "
-                    f"'{self.ctx.quoted.name}'); take lst[i] and rebuild the list instead")
-        if fn is None:
-            what = gast.unparse(value) if hasattr(gast, "unparse") else type(value).__name__
-            return (f"{where}: cannot differentiate '{text}': the call or operation is not "
-                    f"known when the derivative is built (in function "
-                    f"'{self.ctx.quoted.name}'). Call a module-level function or one with "
-                    f"a derivative rule (see sct.rule). [{what}]")
-        name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
-        module = getattr(fn, "__module__", None)
-        full = f"{module}.{name}" if module and module != "builtins" else name
-        return (f"{where}: no derivative rule for '{full}' (in function "
-                f"'{self.ctx.quoted.name}', '{text}'). Register one with "
-                f"@sct.rule({name}), or wrap the call in sct.stop_gradient if its "
-                f"derivative should be zero.")
-
-    def backward_if(self, s):
-        if getattr(s, "sct_exit", False):
-            return []  # `if broke: break`: the trip count already says where it ended
-        start = set(self.nz)
-        body = self.rev_block(s.body)
-        after_body = set(self.nz)
-        self.nz = set(start)
-        orelse = self.rev_block(s.orelse)
-        after_else = set(self.nz)
-        union = after_body | after_else
-        body += self.zeros(union - after_body)
-        orelse += self.zeros(union - after_else)
-        self.nz = union
-        if not body and not orelse:
-            return []
-        if not body:
-            node = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=load(s.test.id)),
-                           body=orelse, orelse=[])
-        else:
-            node = gast.If(test=load(s.test.id), body=body, orelse=orelse)
-        out = []
-        if self.loop_depth:
-            self.cond_popped.add(id(s))
-            out.append(_pop(self.tape_name(), s.test.id))
-        return out + [node]
-
-    def zeros(self, names):
-        out = []
-        for n in sorted(names):
-            if n in self.ctx.setitem_bases or self.kinds.get(n) == "T":
-                value = gast.Call(func=self.ctx.ref(zeros_like), args=[load(n)],
-                                  keywords=[])
-            else:
-                value = gast.Constant(value=0.0, kind=None)
-            out.append(assign(self.adj(n), value))
-        return out
-
     def rev_block(self, stmts):
         rev = []
         for s in reversed(stmts):
             rev.extend(self.backward(s))
         return rev
 
-    def backward_loop(self, s):
-        n_iter = self.ctx.loop_counters[s]
-        local = self.ctx.loop_locals.get(s, set())
-        touched = self.ctx.loop_touched.get(s, set()) & self.active
-        start = (set(self.nz) | touched) - local
-        inits = self.zeros(start - self.nz - local)
-        self.nz = set(start)
-        self.loop_depth += 1
-        body = []
-        target = s.target.id if isinstance(s, gast.For) else None
-        if target is not None:
-            body.append(("pop-target", target))
-        body += self.rev_block(s.body)
-        self.loop_depth -= 1
-        end = set(self.nz)
-        body += self.zeros(start - end)
-        self.nz = start | (end - local)
-        out = []
-        if self.loop_depth:
-            out.append(_pop(self.tape_name(), n_iter))
-        out += inits
-        count = gast.Call(func=self.ctx.ref(range), args=[load(n_iter)], keywords=[])
-        loop = gast.For(target=store(self.namer.fresh("_")), iter=count,
-                        body=body or [gast.Pass()], orelse=[], type_comment=None)
-        out.append(loop)
-        if target is not None and self.ctx.other_assignments.get(target):
-            out.append(Restore(target))
-        return out
-
     # -- calls to user functions -----------------------------------------------------------
     def user_call(self, s):
         return self.ctx.user_calls.get(s)
-
-
-def _call_args(value):
-    """The positional and keyword atoms of an operation, as for a call."""
-    if isinstance(value, gast.Call):
-        return list(value.args), {k.arg: k.value for k in value.keywords}
-    if isinstance(value, gast.BinOp):
-        return [value.left, value.right], {}
-    if isinstance(value, gast.UnaryOp):
-        return [value.operand], {}
-    if isinstance(value, gast.Subscript):
-        return [value.value, value.slice], {}
-    if isinstance(value, gast.Compare):
-        return [value.left, value.comparators[0]], {}
-    return [], {}
 
 
 def _is_method(value, name):
