@@ -110,3 +110,35 @@ def test_unusual_template_is_copied():
     with pytest.raises(SyntaxError, match="unexpected statement"):
         template.instantiate(r, "adjoint", {"y": _name("y"), "x": _name("x")},
                              lambda p: _name(p + "_bar"), _name, lambda b: b)
+
+
+def _bind_by_signature(rule, args, kws):
+    """What template.bind gives, the slow way, for comparison."""
+    import inspect
+    params = list(rule.signature.parameters.values())[1:]
+    arguments = inspect.Signature(params).bind(*args, **kws).arguments
+    return {p.name: arguments[p.name] if p.name in arguments else (
+        ("const", p.default) if template._is_literal(p.default) else
+        ("__default__", p.default)) for p in params}
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.name)
+def test_bind_plan_binds_as_the_signature_does(rule):
+    n = len(rule.params)
+    for k in range(n + 2):
+        args = [_name(f"a{i}") for i in range(k)]
+        try:
+            want = _bind_by_signature(rule, args, {})
+        except TypeError:
+            with pytest.raises(NoDerivative):
+                template.bind(rule, args, {}, lambda: "here")
+            continue
+        try:
+            got = template.bind(rule, args, {}, "here")
+        except NoDerivative:  # a rule's check refusing placeholder arguments
+            assert rule.check is not None
+            continue
+        got = {p: ("const", v.value) if isinstance(v, gast.Constant) else v
+               for p, v in got.items()}
+        assert list(got) == list(want) and all(
+            got[p] is want[p] or got[p] == want[p] for p in want)
