@@ -7,10 +7,22 @@ becomes the source of a Python function that builds exactly the nodes the generi
 copy builds, in the same order (``deriv``, ``ref`` and ``fresh`` are called in the
 order of the template's text, as there), with every node kind known in advance.
 
->>> import numpy as np
+>>> import operator
 >>> from sct.rules import lookup
->>> print(source(lookup(np.sin), "adjoint").strip().splitlines()[0])
+>>> print(source(lookup(operator.neg), "adjoint"))  # d[a] -= d[y]
 def build(B, deriv, ref, fresh):
+    z = False
+    items = []
+    v1 = deriv('y')
+    if not z and has_zero(v1): z = True
+    if z: v1 = simplify(v1, ref)
+    v2 = neg(v1)
+    if z: v2 = simplify(v2, ref)
+    items.append(('acc', 'a', v2))
+    return items
+<BLANKLINE>
+
+(``z``: a derivative read so far was zero, and the expressions are simplified.)
 
 A template this does not know how to compile (a statement that is no accumulation or
 assignment, ``d[...]`` of anything but a name) gets ``None``; it is copied the

@@ -9,6 +9,9 @@ locals get fresh names, template globals become references the emitter names.
 The result is a list of items for the transform to place:
 ``("local", name, expr)``, ``("acc", param, expr)`` (``d[param] += expr``) and
 ``("set", expr)`` (``d[result] = expr``, tangent mode).
+
+Each template is compiled once to a function that builds its copy (stamp.py); the
+walk over the template (:func:`instantiate_copying`) is the reference it matches.
 """
 
 from __future__ import annotations
