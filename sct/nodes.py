@@ -61,3 +61,27 @@ def binop(left, op, right) -> gast.BinOp:
     node = _BinOp.__new__(_BinOp)
     node.__dict__ = {"left": left, "op": op.__new__(op), "right": right}
     return node
+
+
+_HOLDERS = (gast.stmt, gast.excepthandler, gast.match_case)  # what holds statements
+
+
+def statements(tree) -> list:
+    """Every statement in ``tree``, nested ones too: what ``walk.nodes`` finds of them,
+    without visiting the expressions, which hold no statement.
+
+    >>> tree = gast.parse("def f(x):\\n    if x:\\n        y = 1\\n    return y")
+    >>> [type(s).__name__ for s in statements(tree.body[0])]
+    ['If', 'Return', 'Assign']
+    """
+    out, todo = [], [tree]
+    for n in todo:  # (a list iterator sees what is appended meanwhile)
+        for field in n._fields:
+            v = getattr(n, field, None)
+            if type(v) is list:
+                for x in v:
+                    if isinstance(x, _HOLDERS):
+                        todo.append(x)
+                        if isinstance(x, gast.stmt):
+                            out.append(x)
+    return out

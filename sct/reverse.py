@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import gast
 
 from . import walk
-from . import blocks, items, operations, record, reverse_flow, template
+from . import blocks, items, nodes, operations, record, reverse_flow, template
 from .record import Record, RecordItem, Restore
 from .nodes import assign, binop, call, constant, load
 from .operations import call_args as _call_args  # noqa: F401 (forward.py uses it)
@@ -253,25 +253,6 @@ def _stores(s) -> set:
             and isinstance(n.ctx, gast.Store)}
 
 
-_HOLDERS = (gast.stmt, gast.excepthandler, gast.match_case)  # what holds statements
-
-
-def _statements(tree) -> list:
-    """Every statement in ``tree`` (nested ones too): ``walk.nodes`` without the
-    expressions, which hold no statement."""
-    out, todo = [], [tree]
-    for n in todo:  # (a list iterator sees what is appended meanwhile)
-        for field_ in n._fields:
-            v = getattr(n, field_, None)
-            if type(v) is list:
-                for x in v:
-                    if isinstance(x, _HOLDERS):
-                        todo.append(x)
-                        if isinstance(x, gast.stmt):
-                            out.append(x)
-    return out
-
-
 def _assign_counts(all_nodes):
     counts = {}
     for n in all_nodes:
@@ -291,7 +272,7 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
     """
     ctx.loop_counters = {}
     from .activity import diff_reads
-    statements = _statements(tree)  # (where the questions below find their answers)
+    statements = nodes.statements(tree)  # (where the questions below find answers)
     fors, loops, ctx.branch_tests = [], False, set()
     for n in statements:
         t = type(n)
