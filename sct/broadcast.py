@@ -20,12 +20,20 @@ from . import shapes, walk
 from .runtime import unbroadcast
 
 
-def undo(expr, bound, position, args, classes, kinds, ref):
+_UNKNOWN = object()
+
+
+def undo(expr, bound, position, args, classes, kinds, ref, result=_UNKNOWN):
     """``expr``, the adjoint of operand ``position`` (named ``bound``) of an
-    elementwise operation on ``args``, with broadcasting undone where needed."""
-    if not _needed(bound, position, args, classes, kinds):
+    elementwise operation on ``args``, with broadcasting undone where needed.
+    ``result``: :func:`result_class` of ``args``, when the caller has it (it is the
+    same for every operand)."""
+    if len(args) < 2:
         return expr
-    result = kinds_.common_class(args, classes)
+    if result is _UNKNOWN:
+        result = kinds_.common_class(args, classes)
+    if not _needed(bound, position, args, result, classes, kinds):
+        return expr
     target = kinds_.class_of(bound, classes)
     how = None
     if isinstance(result, tuple) and isinstance(target, tuple):  # both decided
@@ -44,10 +52,23 @@ def undo(expr, bound, position, args, classes, kinds, ref):
     return gast.Call(func=ref(np.sum), args=[expr], keywords=kw)
 
 
-def _needed(bound, position, args, classes, kinds) -> bool:
+def result_class(args, classes, memo=None):
+    """The shape class of the result of an elementwise operation on ``args`` (what
+    :func:`undo` compares each operand with), for an operation with two or more.
+    ``memo``: a dict kept while ``classes`` does not change (the answer depends on
+    the operands' classes alone, and few combinations of them occur)."""
     if len(args) < 2:
-        return False
-    result = kinds_.common_class(args, classes)
+        return None
+    if memo is None:
+        return kinds_.common_class(args, classes)
+    key = tuple([kinds_.class_of(a, classes) for a in args])
+    found = memo.get(key, _UNKNOWN)
+    if found is _UNKNOWN:
+        found = memo[key] = kinds_.common_class(args, classes)
+    return found
+
+
+def _needed(bound, position, args, result, classes, kinds) -> bool:
     if result is not None and kinds_.class_of(bound, classes) == result:
         return False
     ks = [kind_of(a, kinds) for a in args]

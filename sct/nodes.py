@@ -1,9 +1,19 @@
-"""The nodes the stages build most: names, assignments, atoms and constants.
+"""The nodes every stage makes most, made without gast's generic constructor.
 
+``gast.Name(id=..., ctx=gast.Load(), ...)`` goes through a constructor that checks its
+arguments and updates the new node's ``__dict__`` from keywords; these write the same
+``__dict__`` directly. The nodes are the same as gast's, attribute for attribute
+(contexts and operators are markers without fields: one shared instance of each will
+do, as in the trees Python parses):
+
+>>> new, old = load("x"), gast.Name(id="x", ctx=gast.Load(), annotation=None,
+...                                 type_comment=None)
+>>> list(new.__dict__) == list(old.__dict__) and gast.dump(new) == gast.dump(old)
+True
 >>> from sct.emit import to_source
->>> to_source(assign("y", load("x"))).strip()
-'y = x'
->>> is_atom(load("x")), constant(gast.Constant(value=2.0, kind=None))
+>>> print(to_source(assign("y", call(load("f"), [literal(1.0)]))).strip())
+y = f(1.0)
+>>> is_atom(load("x")), constant(literal(2.0))
 (True, 2.0)
 """
 
@@ -13,6 +23,7 @@ import gast
 
 
 _Name, _Assign = gast.Name, gast.Assign
+_Constant, _Call, _BinOp = gast.Constant, gast.Call, gast.BinOp
 _LOAD, _STORE = gast.Load(), gast.Store()  # (contexts are markers: one of each will do)
 
 
@@ -58,6 +69,27 @@ def at(node, where):
         for a in _POSITIONS:
             if a in src:
                 d[a] = src[a]
+    return node
+
+
+def literal(value) -> gast.Constant:
+    """A constant node holding ``value``."""
+    node = _Constant.__new__(_Constant)
+    node.__dict__ = {"value": value, "kind": None}
+    return node
+
+
+def call(func, args, keywords=None) -> gast.Call:
+    node = _Call.__new__(_Call)
+    node.__dict__ = {"func": func, "args": args,
+                     "keywords": [] if keywords is None else keywords}
+    return node
+
+
+def binop(left, op, right) -> gast.BinOp:
+    """``left op right``; ``op``: the operator's class (``gast.Add``)."""
+    node = _BinOp.__new__(_BinOp)
+    node.__dict__ = {"left": left, "op": op.__new__(op), "right": right}
     return node
 
 

@@ -15,7 +15,7 @@ import gast
 
 from . import walk
 from . import template
-from .normalize import assign, load
+from .nodes import assign, load
 from .runtime import item_copy
 
 
@@ -75,9 +75,25 @@ class Records:
                 "branch decisions": sorted(self.branch_decisions)}
 
 
+class _Reads:
+    """The names the reverse sweep reads, found when first needed (code without
+    placeholders never asks), and at the latest before :func:`fill` changes a body."""
+
+    def __init__(self, rev):
+        self.rev, self.names = rev, None
+
+    def find(self):
+        if self.names is None:
+            self.names = walk.reads(gast.Module(body=_flat(self.rev), type_ignores=[]))
+
+    def __contains__(self, name):
+        self.find()
+        return name in self.names
+
+
 def fill(fwd, rev_head, rev, r, ctx, tree, args):
     """Resolve placeholders: ``(fwd, rev, inits, records)``."""
-    reads = walk.reads(gast.Module(body=_flat(rev), type_ignores=[]))
+    reads = _Reads(rev)
     records = Records()
     recorded = set()
 
@@ -121,6 +137,7 @@ def fill(fwd, rev_head, rev, r, ctx, tree, args):
                 pop.targets = [item]
                 return [pop]
             return [_pop(tape(), name)]
+        reads.find()  # (what the reverse sweep reads as built, before bodies change)
         for field_ in ("body", "orelse"):
             if hasattr(st, field_) and isinstance(getattr(st, field_), list):
                 setattr(st, field_, block(getattr(st, field_)))
@@ -129,7 +146,10 @@ def fill(fwd, rev_head, rev, r, ctx, tree, args):
     def block(stmts):
         out = []
         for st in stmts:
-            out.extend(one(st))
+            if type(st) in _PLAIN:  # (most statements: nothing to resolve)
+                out.append(st)
+            else:
+                out.extend(one(st))
         return out
 
     fwd = block(fwd)
@@ -142,6 +162,9 @@ def fill(fwd, rev_head, rev, r, ctx, tree, args):
         if summary:
             inits.insert(0, comment(f"the tape records, per pass: {summary}"))
     return fwd, rev, inits, records
+
+
+_PLAIN = (gast.Assign, gast.Expr, gast.Return, gast.Pass)  # statements without a body
 
 
 def comment(text: str) -> gast.Expr:

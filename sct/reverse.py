@@ -17,6 +17,10 @@ How values the reverse sweep needs survive the forward sweep:
 Adjoints start as "known zero": the first accumulation into one is a plain
 assignment, and a branch or loop that leaves one zero on some path writes the zero
 explicitly, so every adjoint is defined wherever it is read.
+
+The transform is one class in parts: this module has statements, accumulation and
+the pass; operations.py an operation's rule, placed; reverse_flow.py branches and
+loops; items.py writes in place.
 """
 
 from __future__ import annotations
@@ -26,18 +30,19 @@ from dataclasses import dataclass, field
 import gast
 
 from . import walk
-from . import blocks, broadcast, items, record, template
-from .record import Record, RecordItem, Restore, _pop, _push
-from .errors import NoDerivative, UnsupportedSyntax
-from .normalize import assign, load, store
-from .rules import lookup
-from .runtime import add_adjoint, zeros_like
+from . import blocks, items, operations, record, reverse_flow, template
+from .record import Record, RecordItem, Restore
+from .nodes import assign, binop, call, literal, load
+from .operations import call_args as _call_args  # noqa: F401 (forward.py uses it)
+from .runtime import add_adjoint
 
 COMMENT = "__sct_comment__:"
 
 
 def comment(text: str) -> gast.Expr:
-    return gast.Expr(value=gast.Constant(value=COMMENT + text, kind=None))
+    node = gast.Expr.__new__(gast.Expr)
+    node.__dict__ = {"value": literal(COMMENT + text)}
+    return node
 
 
 @dataclass
@@ -52,7 +57,8 @@ class Sweeps:
     records: object = None  # what the tape holds, for people (record.Records)
 
 
-class _Reverse(items.ItemsReverse):
+class _Reverse(items.ItemsReverse, operations.OperationsReverse,
+               reverse_flow.FlowReverse):
     def __init__(self, ctx, active, kinds, resolved):
         self.ctx, self.namer = ctx, ctx.namer
         self.active, self.kinds, self.resolved = active, kinds, resolved
@@ -67,6 +73,8 @@ class _Reverse(items.ItemsReverse):
         self.shapes = ctx.shapes
         self.first_defs = set()  # top-level statements that define a name first
         self.cond_popped = set()  # ids of branches whose decision the reverse pops
+        self.filename_short = ctx.quoted.filename_short
+        self.common_classes = {}  # see broadcast.result_class
 
     # -- names -------------------------------------------------------------------------
     def adj(self, name: str) -> str:
@@ -90,14 +98,13 @@ class _Reverse(items.ItemsReverse):
             out.append(assign(a, expr))
             self.nz.add(name)
         elif self.kinds.get(name) in ("T", "O"):
-            out.append(assign(a, gast.Call(func=self.ctx.ref(add_adjoint),
-                                           args=[load(a), expr], keywords=[])))
+            out.append(assign(a, call(self.ctx.ref(add_adjoint), [load(a), expr])))
         else:
-            out.append(assign(a, gast.BinOp(left=load(a), op=gast.Add(), right=expr)))
+            out.append(assign(a, binop(load(a), gast.Add, expr)))
 
     def deriv_of(self, node):
         """The adjoint of an atom as an expression, or a zero marker."""
-        if isinstance(node, gast.Name) and node.id in self.active and node.id in self.nz:
+        if type(node) is gast.Name and node.id in self.active and node.id in self.nz:
             return load(self.adj(node.id))
         if isinstance(node, (gast.List, gast.Tuple)):
             return type(node)(elts=[self.deriv_of(e) for e in node.elts],
@@ -129,10 +136,11 @@ class _Reverse(items.ItemsReverse):
                         self.first_defs.add(id(s))  # nothing to save yet
                     else:
                         out.append(Record(t.id))
-            self.maybe_defined |= walk.writes(s)
-            call = self.user_call(s)
-            if call is not None:
-                return out + call.forward()
+            if self.fixed:  # (only asked about fixed names)
+                self.maybe_defined |= walk.writes(s)
+            user = self.user_call(s)
+            if user is not None:
+                return out + user.forward()
             return out + [s]
         if isinstance(s, gast.If):
             self.maybe_defined |= _stores(s)
@@ -154,33 +162,6 @@ class _Reverse(items.ItemsReverse):
         out = []
         for s in stmts:
             out.extend(self.forward(s))
-        return out
-
-    def forward_loop(self, s):
-        n_iter = self.ctx.loop_counters.setdefault(
-            s, self.namer.fresh("n_iter", first_suffix=2))
-        pre = [assign(n_iter, gast.Constant(value=0, kind=None))]
-        target = s.target.id if isinstance(s, gast.For) else None
-        if target is not None and self.ctx.other_assignments.get(target):
-            pre.insert(0, Record(target))
-        self.loop_depth += 1
-        body = self.fwd_block(s.body)
-        self.loop_depth -= 1
-        exit_check = body.pop() if body and getattr(body[-1], "sct_exit", False) else None
-        body.append(assign(n_iter, gast.BinOp(left=load(n_iter), op=gast.Add(),
-                                              right=gast.Constant(value=1, kind=None))))
-        if target is not None:
-            body.append(("push-target", target))
-        if exit_check is not None:
-            body.append(exit_check)
-        if isinstance(s, gast.For):
-            node = gast.For(target=s.target, iter=s.iter, body=body, orelse=[],
-                            type_comment=None)
-        else:
-            node = gast.While(test=s.test, body=body, orelse=[])
-        out = pre + [gast.copy_location(node, s)]
-        if self.loop_depth:
-            out.append(_push(self.tape_name(), n_iter))
         return out
 
     # -- reverse sweep ----------------------------------------------------------------------
@@ -205,7 +186,7 @@ class _Reverse(items.ItemsReverse):
             self.last_label = line
             text = self.ctx.quoted.text(s)
             self.last_label_node = comment(
-                f"{'=' if keep else ''}{self.ctx.quoted.filename_short}:{line}  {text}")
+                f"{'=' if keep else ''}{self.filename_short}:{line}  {text}")
             out.append(self.last_label_node)
         elif keep:  # the line's label is already out: make sure it stays
             text = self.last_label_node.value.value[len(COMMENT):]
@@ -224,15 +205,16 @@ class _Reverse(items.ItemsReverse):
             return self.backward_setitem(s)
         out = []
         target = s.targets[0]
-        names = [n.id for n in walk.name_nodes(target)]
+        names = [target.id] if type(target) is gast.Name else [
+            n.id for n in walk.name_nodes(target)]
         live = [n for n in names if n in self.active and n in self.nz]
         if names[0] in self.ctx.zero_adjoints:
             self.note_invariance(s, out)
         if live:
             self.label(s, out)
-            call = self.user_call(s)
-            if call is not None:
-                call.backward(self, out)
+            user = self.user_call(s)
+            if user is not None:
+                user.backward(self, out)
             else:
                 self.backward_value(s, target, out)
         for n in names:
@@ -242,200 +224,15 @@ class _Reverse(items.ItemsReverse):
             self.nz.discard(n)
         return out
 
-    def backward_value(self, s, target, out):
-        value = s.value
-        if isinstance(value, gast.Constant):
-            return
-        if isinstance(value, gast.Name):
-            if value.id in self.active:
-                self.accumulate(value.id, load(self.adj(target.id)), out)
-            return
-        if isinstance(value, gast.Dict):
-            for k, e in zip(value.keys, value.values):
-                if self.is_active(e):
-                    item = gast.Subscript(value=load(self.adj(target.id)),
-                                          slice=walk.clone(k), ctx=gast.Load())
-                    self.accumulate(e.id, item, out)
-            return
-        if isinstance(value, (gast.Tuple, gast.List)):
-            for i, e in enumerate(value.elts):
-                if self.is_active(e):
-                    item = gast.Subscript(value=load(self.adj(target.id)),
-                                          slice=gast.Constant(value=i, kind=None),
-                                          ctx=gast.Load())
-                    self.accumulate(e.id, item, out)
-            return
-        if not any(n.id in self.active for n in walk.name_nodes(value)):
-            return  # only inactive operands: no derivative flows here
-        if isinstance(value, gast.BinOp) and any(
-                isinstance(o, gast.Name) and self.kinds.get(o.id) == "T"
-                for o in (value.left, value.right)):
-            q = self.ctx.quoted
-            raise UnsupportedSyntax([(q.filename, q.line(s),
-                                      f"'{q.text(s)}': '+' or '*' on a list or tuple "
-                                      f"(concatenation, repetition) is not supported in "
-                                      f"differentiated code (in function '{q.name}'); "
-                                      f"build the list with append or a comprehension")])
-        args, kws = _call_args(value)
-        fn = self.resolved.get(value)
-        r = lookup(fn) if fn is not None else None
-        if r is None or not r.has_mode("adjoint"):
-            raise NoDerivative(self.no_rule_message(s, value, fn))
-        if r.nondiff:
-            return
-        binding = template.bind(r, args, kws, self.ctx.quoted.where(s))
-        binding[r.result] = load(target.id)
-        positions = {p: i for i, p in enumerate(r.params)}
-
-        def deriv(param):
-            if param == r.result:
-                return load(self.adj(target.id))
-            return self.deriv_of(binding[param])
-
-        items = template.instantiate(r, "adjoint", binding, deriv, self.ctx.ref,
-                                     self.namer.fresh)
-        for item in items:
-            if item[0] == "local":
-                out.append(assign(item[1], item[2]))
-                continue
-            _, param, expr = item
-            bound = binding[param]
-            if template.is_zero(expr):
-                continue
-            if isinstance(bound, (gast.List, gast.Tuple)):
-                self.accumulate_sequence(bound, expr, out)
-                continue
-            if not self.is_active(bound):
-                continue
-            if r.elementwise:
-                expr = broadcast.undo(expr, bound, positions[param], _call_args(value)[0],
-                                      self.shapes, self.kinds, self.ctx.ref)
-            self.accumulate(bound.id, expr, out)
-
-    def accumulate_sequence(self, seq, expr, out):
-        if not any(self.is_active(e) for e in seq.elts):
-            return
-        parts = self.namer.fresh("parts")
-        out.append(assign(parts, expr))
-        for i, e in enumerate(seq.elts):
-            if self.is_active(e):
-                item = gast.Subscript(value=load(parts),
-                                      slice=gast.Constant(value=i, kind=None),
-                                      ctx=gast.Load())
-                self.accumulate(e.id, item, out)
-
-    def no_rule_message(self, s, value, fn):
-        where = self.ctx.quoted.where(s)
-        text = self.ctx.quoted.text(s)
-        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
-                value.func.attr == "pop" and (value.args or value.keywords):
-            return (f"{where}: cannot differentiate '{text}': a differentiated list can "
-                    f"only be popped from its end, lst.pop() (in function "
-                    f"'{self.ctx.quoted.name}'); take lst[i] and rebuild the list instead")
-        if fn is None:
-            what = gast.unparse(value) if hasattr(gast, "unparse") else type(value).__name__
-            return (f"{where}: cannot differentiate '{text}': the call or operation is not "
-                    f"known when the derivative is built (in function "
-                    f"'{self.ctx.quoted.name}'). Call a module-level function or one with "
-                    f"a derivative rule (see sct.rule). [{what}]")
-        name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
-        module = getattr(fn, "__module__", None)
-        full = f"{module}.{name}" if module and module != "builtins" else name
-        return (f"{where}: no derivative rule for '{full}' (in function "
-                f"'{self.ctx.quoted.name}', '{text}'). Register one with "
-                f"@sct.rule({name}), or wrap the call in sct.stop_gradient if its "
-                f"derivative should be zero.")
-
-    def backward_if(self, s):
-        if getattr(s, "sct_exit", False):
-            return []  # `if broke: break`: the trip count already says where it ended
-        start = set(self.nz)
-        body = self.rev_block(s.body)
-        after_body = set(self.nz)
-        self.nz = set(start)
-        orelse = self.rev_block(s.orelse)
-        after_else = set(self.nz)
-        union = after_body | after_else
-        body += self.zeros(union - after_body)
-        orelse += self.zeros(union - after_else)
-        self.nz = union
-        if not body and not orelse:
-            return []
-        if not body:
-            node = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=load(s.test.id)),
-                           body=orelse, orelse=[])
-        else:
-            node = gast.If(test=load(s.test.id), body=body, orelse=orelse)
-        out = []
-        if self.loop_depth:
-            self.cond_popped.add(id(s))
-            out.append(_pop(self.tape_name(), s.test.id))
-        return out + [node]
-
-    def zeros(self, names):
-        out = []
-        for n in sorted(names):
-            if n in self.ctx.setitem_bases or self.kinds.get(n) == "T":
-                value = gast.Call(func=self.ctx.ref(zeros_like), args=[load(n)],
-                                  keywords=[])
-            else:
-                value = gast.Constant(value=0.0, kind=None)
-            out.append(assign(self.adj(n), value))
-        return out
-
     def rev_block(self, stmts):
         rev = []
         for s in reversed(stmts):
             rev.extend(self.backward(s))
         return rev
 
-    def backward_loop(self, s):
-        n_iter = self.ctx.loop_counters[s]
-        local = self.ctx.loop_locals.get(s, set())
-        touched = self.ctx.loop_touched.get(s, set()) & self.active
-        start = (set(self.nz) | touched) - local
-        inits = self.zeros(start - self.nz - local)
-        self.nz = set(start)
-        self.loop_depth += 1
-        body = []
-        target = s.target.id if isinstance(s, gast.For) else None
-        if target is not None:
-            body.append(("pop-target", target))
-        body += self.rev_block(s.body)
-        self.loop_depth -= 1
-        end = set(self.nz)
-        body += self.zeros(start - end)
-        self.nz = start | (end - local)
-        out = []
-        if self.loop_depth:
-            out.append(_pop(self.tape_name(), n_iter))
-        out += inits
-        count = gast.Call(func=self.ctx.ref(range), args=[load(n_iter)], keywords=[])
-        loop = gast.For(target=store(self.namer.fresh("_")), iter=count,
-                        body=body or [gast.Pass()], orelse=[], type_comment=None)
-        out.append(loop)
-        if target is not None and self.ctx.other_assignments.get(target):
-            out.append(Restore(target))
-        return out
-
     # -- calls to user functions -----------------------------------------------------------
     def user_call(self, s):
         return self.ctx.user_calls.get(s)
-
-
-def _call_args(value):
-    """The positional and keyword atoms of an operation, as for a call."""
-    if isinstance(value, gast.Call):
-        return list(value.args), {k.arg: k.value for k in value.keywords}
-    if isinstance(value, gast.BinOp):
-        return [value.left, value.right], {}
-    if isinstance(value, gast.UnaryOp):
-        return [value.operand], {}
-    if isinstance(value, gast.Subscript):
-        return [value.value, value.slice], {}
-    if isinstance(value, gast.Compare):
-        return [value.left, value.comparators[0]], {}
-    return [], {}
 
 
 def _is_method(value, name):
@@ -475,17 +272,27 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
     """
     ctx.loop_counters = {}
     from .activity import diff_reads
-    ctx.loop_locals, ctx.loop_touched = blocks.loop_facts(
-        tree, lambda v: diff_reads(v, resolved))
-    all_nodes = walk.nodes(tree)  # (one walk for the four questions below)
-    counts = _assign_counts(all_nodes)
-    ctx.other_assignments = {
-        n.target.id: counts.get(n.target.id, 0) > 1
-        for n in all_nodes if isinstance(n, gast.For)}
+    statements = walk.statements(tree)  # (where the questions below find answers)
+    fors, loops, ctx.branch_tests = [], False, set()
+    for n in statements:
+        t = type(n)
+        if t is gast.For:
+            fors.append(n)
+            loops = True
+        elif t is gast.While:
+            loops = True
+        elif t is gast.If:
+            ctx.branch_tests.add(n.test.id)
+    if loops:
+        ctx.loop_locals, ctx.loop_touched = blocks.loop_facts(
+            tree, lambda v: diff_reads(v, resolved))
+    else:  # (what loop_facts finds without loops)
+        ctx.loop_locals, ctx.loop_touched = {}, {}
+    counts = _assign_counts(walk.nodes(tree)) if fors else {}
+    ctx.other_assignments = {n.target.id: counts.get(n.target.id, 0) > 1 for n in fors}
     ctx.user_calls = getattr(ctx, "user_calls", {})
-    ctx.branch_tests = {n.test.id for n in all_nodes if isinstance(n, gast.If)}
     from .mutation import setitem_bases
-    ctx.setitem_bases = setitem_bases(tree, all_nodes)
+    ctx.setitem_bases = setitem_bases(tree, statements)
     r = _Reverse(ctx, active, kinds, resolved)
     body, ret = tree.body[:-1], tree.body[-1]
     out = ret.value

@@ -9,6 +9,9 @@ locals get fresh names, template globals become references the emitter names.
 The result is a list of items for the transform to place:
 ``("local", name, expr)``, ``("acc", param, expr)`` (``d[param] += expr``) and
 ``("set", expr)`` (``d[result] = expr``, tangent mode).
+
+Each template is compiled once to a function that builds its copy (stamp.py); the
+walk over the template (:func:`instantiate_copying`) is the reference it matches.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ import inspect
 
 import gast
 
-from . import walk
+from . import stamp, walk
+from .nodes import literal, load
 
 from .errors import NoDerivative
 from .rules import lookup
@@ -27,34 +31,57 @@ ZERO = "__sct_zero__"
 
 
 def bind(rule, call_args, call_keywords, what):
-    """``{param: atom}`` for a call, with defaults as constants."""
-    sig = rule.signature
-    params = list(sig.parameters.values())[1:]
+    """``{param: atom}`` for a call, with defaults as constants.
+
+    ``what``: where the call is, for messages (or a function that says it: only a
+    call the rule refuses needs it)."""
+    plan = rule.__dict__.get("_bind_plan")
+    if plan is None:
+        plan = rule.__dict__["_bind_plan"] = _bind_plan(rule)
+    names, least, defaults = plan
     n = len(call_args)
-    if not call_keywords and n <= len(params) and all(
-            p.kind in _POSITIONAL and (i < n or p.default is not p.empty)
-            for i, p in enumerate(params)):
-        arguments = {p.name: a for p, a in zip(params, call_args)}  # (what bind gives)
+    if not call_keywords and least <= n <= len(names):  # (what Signature.bind gives)
+        out = dict(zip(names, call_args))
+        for name, default, is_literal in defaults[n:]:
+            out[name] = literal(default) if is_literal else ("__default__", default)
     else:
+        params = list(rule.signature.parameters.values())[1:]
         try:
             arguments = inspect.Signature(params).bind(
                 *call_args, **call_keywords).arguments
         except TypeError as e:
-            raise NoDerivative(f"{what}: the derivative rule '{rule.name}' does not "
-                               f"accept these arguments ({e})") from None
-    out = {}
-    for p in params:
-        if p.name in arguments:
-            out[p.name] = arguments[p.name]
-        else:
-            out[p.name] = gast.Constant(value=p.default, kind=None) \
-                if _is_literal(p.default) else ("__default__", p.default)
+            raise NoDerivative(f"{_what(what)}: the derivative rule '{rule.name}' does "
+                               f"not accept these arguments ({e})") from None
+        out = {}
+        for name, default, is_literal in defaults:
+            if name in arguments:
+                out[name] = arguments[name]
+            else:
+                out[name] = literal(default) if is_literal else ("__default__", default)
     if rule.check is not None:
         try:
             rule.check({k: v.value for k, v in out.items() if isinstance(v, gast.Constant)})
         except ValueError as e:
-            raise NoDerivative(f"{what}: {e}") from None
+            raise NoDerivative(f"{_what(what)}: {e}") from None
     return out
+
+
+def _bind_plan(rule):
+    """What :func:`bind` needs of a rule's signature, found once: the parameter names,
+    the fewest positional arguments a call can bind without keywords (one more than
+    there are parameters when some parameter cannot be given by position), and each
+    parameter's ``(name, default, whether the default is written as a constant)``."""
+    params = list(rule.signature.parameters.values())[1:]
+    least = max((i + 1 for i, p in enumerate(params) if p.default is p.empty),
+                default=0)
+    if any(p.kind not in _POSITIONAL for p in params):
+        least = len(params) + 1
+    defaults = tuple((p.name, p.default, _is_literal(p.default)) for p in params)
+    return tuple(p.name for p in params), least, defaults
+
+
+def _what(what):
+    return what() if callable(what) else what
 
 
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY,
@@ -78,13 +105,31 @@ def index_value(node, ref):
 
 
 def zero(primal):
-    node = gast.Name(id=ZERO, ctx=gast.Load(), annotation=None, type_comment=None)
+    node = load(ZERO)
     node.primal = primal
     return node
 
 
 def is_zero(node) -> bool:
     return isinstance(node, gast.Name) and node.id == ZERO
+
+
+def has_zero(node) -> bool:
+    """Whether ``node`` holds a zero marker anywhere."""
+    if type(node) is gast.Name:
+        return node.id == ZERO
+    return any(is_zero(n) for n in walk.name_nodes(node))
+
+
+def param_value(v, ref):
+    """What an occurrence of a parameter bound to ``v`` becomes: a copy of its atom
+    (an index as a value), or a reference to its default."""
+    t = type(v)
+    if t is gast.Name or t is gast.Constant:  # (an atom is its own value)
+        return walk.clone(v)
+    if isinstance(v, tuple) and v and v[0] == "__default__":
+        return ref(v[1])
+    return index_value(walk.clone(v), ref)
 
 
 _NOT_GLOBAL = object()
@@ -133,10 +178,7 @@ class _Subst:
             return gast.Name(id=self.locals[node.id], ctx=walk.clone(node.ctx),
                              annotation=None, type_comment=None)
         if node.id in self.binding:
-            v = self.binding[node.id]
-            if isinstance(v, tuple) and v and v[0] == "__default__":
-                return self.ref(v[1])
-            return index_value(walk.clone(v), self.ref)
+            return param_value(self.binding[node.id], self.ref)
         if node.id in self.globals:
             return self.ref(self.globals[node.id])
         return walk.clone(node)
@@ -165,6 +207,15 @@ def instantiate(rule, mode, binding, deriv, ref, fresh):
         ref: ``object -> expr`` naming a global object in generated code.
         fresh: ``base -> name`` for template locals.
     """
+    build = stamp.builder(rule, mode)
+    if build is not None and binding.keys() == build.__sct_binds__:
+        return build(binding, deriv, ref, fresh)  # (the same items, made faster)
+    return instantiate_copying(rule, mode, binding, deriv, ref, fresh)
+
+
+def instantiate_copying(rule, mode, binding, deriv, ref, fresh):
+    """:func:`instantiate` by walking the template (what stamp.py compiles away);
+    for templates stamp.py does not compile, and to check those it does."""
     adj, tan, glob = rule.parsed()
     stmts = adj if mode == "adjoint" else tan
     local_names = {}
@@ -177,7 +228,7 @@ def instantiate(rule, mode, binding, deriv, ref, fresh):
 
     def deriv_seen(param):
         d = deriv(param)
-        if not zeros and any(is_zero(n) for n in walk.name_nodes(d)):
+        if not zeros and has_zero(d):
             zeros.append(d)
         return d
 

@@ -61,10 +61,11 @@ def _split_self_reads(body, fixed, namer):
         if isinstance(s, _COMPOUND):
             s.body = _split_self_reads(s.body, fixed, namer)
             s.orelse = _split_self_reads(s.orelse, fixed, namer)
-        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+                and s.targets[0].id in fixed:
             t = s.targets[0].id
             reads = {n.id for n in walk.name_nodes(s.value)}
-            if t in fixed and t in reads and not isinstance(s.value, gast.Name):
+            if t in reads and not isinstance(s.value, gast.Name):
                 base = temp_name(s.value, t)
                 tmp = namer.fresh(base) if base else namer.numbered(f"{t}_t")
                 fixed.add(tmp)  # overwritten on every pass as t is: the tape may need it
@@ -77,7 +78,8 @@ def _split_self_reads(body, fixed, namer):
 
 def run(tree, ctx):
     from .mutation import setitem_bases
-    fixed = assigned_in_compound(tree) | setitem_bases(tree)  # written in place
+    # written in place (an assignment is a statement: no need to walk expressions)
+    fixed = assigned_in_compound(tree) | setitem_bases(tree, walk.statements(tree))
     args = {a.id for a in tree.args.args + tree.args.posonlyargs + tree.args.kwonlyargs}
     seen = set(args)
     current: dict = {}

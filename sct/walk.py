@@ -214,31 +214,29 @@ class Transformer(gast.NodeTransformer):
         return node
 
 
+_HOLDERS = (gast.stmt, gast.excepthandler, gast.match_case)  # what holds statements
 _STMT = gast.stmt
-_HANDLER = gast.excepthandler
 
 
 def statements(node) -> list:
-    """Every statement under ``node`` (itself included, if a statement), breadth
-    first, as :func:`nodes` orders them: for questions about statements only, which
-    need not visit the expressions (four nodes in five).
+    """Every statement under ``node`` (not ``node`` itself), nested ones too, in the
+    order :func:`nodes` finds them: for questions about statements only, which need
+    not visit the expressions (four nodes in five), since no expression holds one.
 
     >>> tree = gast.parse("for i in r:\\n    if c:\\n        x = 1\\ny = 2")
     >>> [type(n).__name__ for n in statements(tree)]
     ['For', 'Assign', 'If', 'Assign']
     """
-    todo = [node] if isinstance(node, _STMT) else []
-    if not todo:
-        for field in node._fields:
-            v = getattr(node, field, None)
-            if type(v) is list:
-                todo.extend(x for x in v if isinstance(x, (_STMT, _HANDLER)))
+    out, todo = [], [node]
     for n in todo:  # (a list iterator sees what is appended meanwhile)
         for field in n._fields:
             v = getattr(n, field, None)
-            if type(v) is list and v and isinstance(v[0], (_STMT, _HANDLER)):
-                todo.extend(x for x in v if isinstance(x, (_STMT, _HANDLER)))
-    return [n for n in todo if isinstance(n, _STMT)]
+            if type(v) is list and v and isinstance(v[0], _HOLDERS):
+                for x in v:
+                    todo.append(x)
+                    if isinstance(x, _STMT):
+                        out.append(x)
+    return out
 
 
 def reads_writes(node) -> tuple:

@@ -95,11 +95,20 @@ class Rule:
     @property
     def params(self) -> list[str]:
         """Parameter names after the result."""
-        return list(self.signature.parameters)[1:]
+        return list(self._names[1:])
 
-    @property
+    @functools.cached_property
+    def _names(self) -> tuple:
+        return tuple(self.signature.parameters)
+
+    @functools.cached_property
     def result(self) -> str:
-        return next(iter(self.signature.parameters))
+        return self._names[0]
+
+    @functools.cached_property
+    def positions(self) -> dict:
+        """``{param: its position among the parameters after the result}``."""
+        return {p: i for i, p in enumerate(self._names[1:])}
 
     def parsed(self):
         """``(adjoint_stmts, tangent_stmts, globals)`` of the template."""

@@ -1,0 +1,164 @@
+"""The reverse of an assignment's value: the derivative rule's adjoint, placed.
+
+A mixin of the reverse transform (reverse.py). For ``y = f(a, b)`` the rule of ``f``
+binds its parameters to the call's atoms, its template is instantiated
+(template.py) with ``d[y]`` the adjoint of ``y`` and ``d[a]`` that of ``a`` or a zero,
+and each ``d[a] += ...`` it gives becomes an accumulation into an active operand,
+with broadcasting undone for elementwise rules (broadcast.py). Copies, literal
+containers and their items move adjoints without a rule.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from . import broadcast, template, walk
+from .errors import NoDerivative, UnsupportedSyntax
+from .nodes import assign, load
+from .rules import lookup
+
+_UNSET = object()
+
+
+class OperationsReverse:
+    def backward_value(self, s, target, out):
+        value = s.value
+        t = type(value)
+        if t is gast.Call or t is gast.BinOp:  # (the commonest: straight to the rule)
+            return self.backward_operation(s, target, out)
+        if t is gast.Constant:
+            return
+        if t is gast.Name:
+            if value.id in self.active:
+                self.accumulate(value.id, load(self.adj(target.id)), out)
+            return
+        if t is gast.Dict:
+            for k, e in zip(value.keys, value.values):
+                if self.is_active(e):
+                    item = gast.Subscript(value=load(self.adj(target.id)),
+                                          slice=walk.clone(k), ctx=gast.Load())
+                    self.accumulate(e.id, item, out)
+            return
+        if t is gast.Tuple or t is gast.List:
+            for i, e in enumerate(value.elts):
+                if self.is_active(e):
+                    item = gast.Subscript(value=load(self.adj(target.id)),
+                                          slice=gast.Constant(value=i, kind=None),
+                                          ctx=gast.Load())
+                    self.accumulate(e.id, item, out)
+            return
+        return self.backward_operation(s, target, out)
+
+    def backward_operation(self, s, target, out):
+        """The adjoint of an operation with a derivative rule: its template, placed."""
+        value = s.value
+        active = self.active
+        for n in walk.name_nodes(value):
+            if n.id in active:
+                break
+        else:
+            return  # only inactive operands: no derivative flows here
+        if type(value) is gast.BinOp and any(
+                isinstance(o, gast.Name) and self.kinds.get(o.id) == "T"
+                for o in (value.left, value.right)):
+            q = self.ctx.quoted
+            raise UnsupportedSyntax([(q.filename, q.line(s),
+                                      f"'{q.text(s)}': '+' or '*' on a list or tuple "
+                                      f"(concatenation, repetition) is not supported in "
+                                      f"differentiated code (in function '{q.name}'); "
+                                      f"build the list with append or a comprehension")])
+        args, kws = call_args(value)
+        fn = self.resolved.get(value)
+        r = lookup(fn) if fn is not None else None
+        if r is None or not r.has_mode("adjoint"):
+            raise NoDerivative(self.no_rule_message(s, value, fn))
+        if r.nondiff:
+            return
+        binding = template.bind(r, args, kws, lambda: self.ctx.quoted.where(s))
+        result = r.result
+        binding[result] = load(target.id)
+
+        def deriv(param):
+            if param == result:
+                return load(self.adj(target.id))
+            return self.deriv_of(binding[param])
+
+        items = template.instantiate(r, "adjoint", binding, deriv, self.ctx.ref,
+                                     self.namer.fresh)
+        common = _UNSET  # the class of the result, for broadcasting: found once
+        for item in items:
+            kind, param, expr = item
+            if kind == "local":
+                out.append(assign(param, expr))
+                continue
+            bound = binding[param]
+            if type(expr) is gast.Name and expr.id == template.ZERO:
+                continue
+            tb = type(bound)
+            if tb is gast.List or tb is gast.Tuple:
+                self.accumulate_sequence(bound, expr, out)
+                continue
+            if tb is not gast.Name or bound.id not in active:
+                continue
+            if r.elementwise:
+                if common is _UNSET:
+                    common = broadcast.result_class(args, self.shapes,
+                                                    self.common_classes)
+                expr = broadcast.undo(expr, bound, r.positions[param], args, self.shapes,
+                                      self.kinds, self.ctx.ref, common)
+            self.accumulate(bound.id, expr, out)
+
+    def accumulate_sequence(self, seq, expr, out):
+        if not any(self.is_active(e) for e in seq.elts):
+            return
+        parts = self.namer.fresh("parts")
+        out.append(assign(parts, expr))
+        for i, e in enumerate(seq.elts):
+            if self.is_active(e):
+                item = gast.Subscript(value=load(parts),
+                                      slice=gast.Constant(value=i, kind=None),
+                                      ctx=gast.Load())
+                self.accumulate(e.id, item, out)
+
+    def no_rule_message(self, s, value, fn):
+        where = self.ctx.quoted.where(s)
+        text = self.ctx.quoted.text(s)
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
+                value.func.attr == "pop" and (value.args or value.keywords):
+            return (f"{where}: cannot differentiate '{text}': a differentiated list can "
+                    f"only be popped from its end, lst.pop() (in function "
+                    f"'{self.ctx.quoted.name}'); take lst[i] and rebuild the list instead")
+        if fn is None:
+            what = gast.unparse(value) if hasattr(gast, "unparse") else type(value).__name__
+            return (f"{where}: cannot differentiate '{text}': the call or operation is not "
+                    f"known when the derivative is built (in function "
+                    f"'{self.ctx.quoted.name}'). Call a module-level function or one with "
+                    f"a derivative rule (see sct.rule). [{what}]")
+        name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
+        module = getattr(fn, "__module__", None)
+        full = f"{module}.{name}" if module and module != "builtins" else name
+        return (f"{where}: no derivative rule for '{full}' (in function "
+                f"'{self.ctx.quoted.name}', '{text}'). Register one with "
+                f"@sct.rule({name}), or wrap the call in sct.stop_gradient if its "
+                f"derivative should be zero.")
+
+
+def call_args(value):
+    """The positional and keyword atoms of an operation, as for a call.
+
+    >>> import gast
+    >>> args, kws = call_args(gast.parse("np.sum(x, axis=0)").body[0].value)
+    >>> [a.id for a in args], {k: v.value for k, v in kws.items()}
+    (['x'], {'axis': 0})
+    """
+    if isinstance(value, gast.Call):
+        return list(value.args), {k.arg: k.value for k in value.keywords}
+    if isinstance(value, gast.BinOp):
+        return [value.left, value.right], {}
+    if isinstance(value, gast.UnaryOp):
+        return [value.operand], {}
+    if isinstance(value, gast.Subscript):
+        return [value.value, value.slice], {}
+    if isinstance(value, gast.Compare):
+        return [value.left, value.comparators[0]], {}
+    return [], {}
