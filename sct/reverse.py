@@ -241,11 +241,6 @@ def _is_method(value, name):
         and len(value.args) == (1 if name == "append" else 0)
 
 
-def _method_call(obj, name, *args):
-    return gast.Call(func=gast.Attribute(value=obj, attr=name, ctx=gast.Load()),
-                     args=list(args), keywords=[])
-
-
 # -- the pass ---------------------------------------------------------------------------------
 def _stores(s) -> set:
     """Every name ``s`` assigns, nested definitions' parameter annotations included."""
