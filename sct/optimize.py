@@ -16,11 +16,10 @@ return d
 
 from __future__ import annotations
 
-import numbers
-
 import gast
 
 from . import walk
+from .arith import Folder
 from .facts import Facts, item_bases
 from .mutation import new_object, written_in_place
 
@@ -28,7 +27,6 @@ COMMENT = "__sct_comment__:"
 
 
 _reads = walk.reads
-_LEAF_TYPES = {gast.Name, gast.Constant}  # (nothing folds in them)
 
 
 def _is_comment(s) -> bool:
@@ -36,13 +34,12 @@ def _is_comment(s) -> bool:
         and isinstance(s.value.value, str) and s.value.value.startswith(COMMENT)
 
 
-class _Opt:
+class _Opt(Folder):
     def __init__(self, floats, pure_call, written=frozenset()):
-        self.floats = floats  # names known to hold floats (scalar or array)
+        super().__init__(floats)
         self.pure_call = pure_call  # call node -> True when it has no effects
         self.written = written  # names that may hold an object written in place
         self.changed = False
-        self.edits = 0  # rewrites of a statement's parts, so far
         self.facts = Facts(self.pure)  # (forget a statement when rewriting it)
 
     # -- copy and constant propagation -----------------------------------------------
@@ -203,78 +200,6 @@ class _Opt:
                     waiting.setdefault(name, set()).add(a)
         return [t for k, t in enumerate(out) if k not in dropped]
 
-    # -- folding ------------------------------------------------------------------------
-    def floaty(self, e) -> bool:
-        if isinstance(e, gast.Name):
-            return e.id in self.floats
-        if isinstance(e, gast.Constant):
-            return isinstance(e.value, float)
-        if isinstance(e, gast.Call):
-            return True
-        if isinstance(e, gast.BinOp):
-            return self.floaty(e.left) or self.floaty(e.right)
-        if isinstance(e, gast.UnaryOp):
-            return self.floaty(e.operand)
-        return False
-
-    def fold(self, e):
-        if type(e) in _LEAF_TYPES or not e._fields:
-            return e  # nothing folds in a name, a constant, an operator
-        for fname in e._fields:
-            value = getattr(e, fname, None)
-            if isinstance(value, gast.AST) and type(value) not in _LEAF_TYPES:
-                new = self.fold(value)
-                if new is not value:
-                    setattr(e, fname, new)
-                    self.edits += 1
-            elif isinstance(value, list):
-                for i, v in enumerate(value):
-                    if isinstance(v, gast.AST):
-                        new = self.fold(v)
-                        if new is not v:
-                            value[i] = new
-                            self.edits += 1
-        if isinstance(e, gast.BinOp):
-            lv, rv = _const(e.left), _const(e.right)
-            if lv is not None and rv is not None:
-                try:
-                    v = _BIN[type(e.op)](lv, rv)
-                    if isinstance(v, (int, float)) and not isinstance(v, bool):
-                        return _num(v)
-                except (KeyError, ArithmeticError, ValueError, TypeError):
-                    pass
-            if isinstance(e.op, gast.Mult):
-                if lv == 1 and self.floaty(e.right):
-                    return e.right
-                if rv == 1 and self.floaty(e.left):
-                    return e.left
-                if lv == -1 and self.floaty(e.right):
-                    return gast.UnaryOp(op=gast.USub(), operand=e.right)
-                if rv == -1 and self.floaty(e.left):
-                    return gast.UnaryOp(op=gast.USub(), operand=e.left)
-            if isinstance(e.op, gast.Div) and rv == 1 and self.floaty(e.left):
-                return e.left
-            if isinstance(e.op, gast.Pow) and rv == 1 and self.floaty(e.left):
-                return e.left
-            if isinstance(e.op, gast.Add) and isinstance(e.right, gast.UnaryOp) \
-                    and isinstance(e.right.op, gast.USub):
-                return gast.BinOp(left=e.left, op=gast.Sub(), right=e.right.operand)
-            if isinstance(e.op, gast.Sub) and isinstance(e.right, gast.UnaryOp) \
-                    and isinstance(e.right.op, gast.USub):
-                return gast.BinOp(left=e.left, op=gast.Add(), right=e.right.operand)
-            if isinstance(e.op, gast.Add) and isinstance(e.left, gast.UnaryOp) \
-                    and isinstance(e.left.op, gast.USub):
-                return gast.BinOp(left=e.right, op=gast.Sub(), right=e.left.operand)
-        if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
-            v = _const(e.operand)
-            if isinstance(v, bool):
-                v = None
-            if v is not None:
-                return _num(-v)
-            if isinstance(e.operand, gast.UnaryOp) and isinstance(e.operand.op, gast.USub):
-                return e.operand.operand
-        return e
-
     # -- dead code ------------------------------------------------------------------------
     def pure(self, value) -> bool:
         for n in walk.nodes(value):
@@ -353,24 +278,6 @@ def _prune_comments(stmts):
                 continue
         out.append(s)
     return out
-
-
-def _const(e):
-    if isinstance(e, gast.Constant) and isinstance(e.value, numbers.Number) \
-            and not isinstance(e.value, (bool, complex)):
-        return e.value
-    return None
-
-
-def _num(v):
-    return gast.Constant(value=v, kind=None)
-
-
-_BIN = {
-    gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
-    gast.Mult: lambda a, b: a * b, gast.Div: lambda a, b: a / b,
-    gast.Pow: lambda a, b: a ** b if abs(b) < 64 else None,
-}
 
 
 def run(stmts, floats=(), pure_call=lambda call: False, live_out=None, max_rounds=10):
