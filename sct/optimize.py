@@ -20,6 +20,7 @@ import gast
 
 from . import walk
 from .arith import Folder
+from .copies import Env, substitute
 from .facts import Facts, item_bases
 from .mutation import new_object, written_in_place
 
@@ -44,14 +45,14 @@ class _Opt(Folder):
 
     # -- copy and constant propagation -----------------------------------------------
     def propagate(self, stmts, env=None):
-        env = {} if env is None else env
+        env = Env() if env is None else env
         facts = self.facts
         out = []
         for s in stmts:
-            if isinstance(s, gast.Assign):
+            if type(s) is gast.Assign:
                 target = s.targets[0]
                 entry = facts.entry(s)
-                reads_env = env and not entry.reads.isdisjoint(env)
+                reads_env = env and not env.keys().isdisjoint(entry.reads)
                 if entry.settled and not reads_env:
                     # nothing to substitute, and folding again would change nothing
                     folded = s.value
@@ -73,14 +74,14 @@ class _Opt(Folder):
                     else:
                         entry.settled = True
                 if type(target) is gast.Name:  # (a value writes no name)
-                    self.kill(env, target.id)
+                    env.kill(target.id)
                 else:
                     for t in facts.writes(s) | item_bases(s):
-                        self.kill(env, t)
+                        env.kill(t)
                 if isinstance(target, gast.Name) and isinstance(
                         s.value, (gast.Name, gast.Constant)) and not (
                         isinstance(s.value, gast.Name) and s.value.id == target.id):
-                    env[target.id] = s.value
+                    env.add(target.id, s.value)
                 if folded is not s.value:
                     s.value = folded
                     self.changed = True
@@ -94,46 +95,30 @@ class _Opt(Folder):
                 if not isinstance(s, gast.While):
                     self.substitute(head, env)
                 for t in facts.writes(s):
-                    self.kill(env, t)
-                inner = dict(env) if isinstance(s, gast.If) else {}
-                s.body = self.propagate(s.body, dict(inner))
-                s.orelse = self.propagate(s.orelse, dict(inner))
+                    env.kill(t)
+                inner = env.copy() if isinstance(s, gast.If) else Env()
+                s.body = self.propagate(s.body, inner.copy())
+                s.orelse = self.propagate(s.orelse, inner.copy())
                 out.append(s)
             else:  # a simple statement, or a compound one of another kind
                 simple = facts.entry(s) is not None
-                if not simple or (env and not facts.reads(s).isdisjoint(env)):
+                if not simple or (env and not env.keys().isdisjoint(facts.reads(s))):
                     edits = self.edits
                     self.substitute(s, env)
                     if self.edits != edits:
                         for inner in (s,) if simple else walk.nodes(s):
                             facts.forget(inner)
                 for t in facts.writes(s):
-                    self.kill(env, t)
+                    env.kill(t)
                 out.append(s)
         return out
 
-    def kill(self, env, name):
-        env.pop(name, None)
-        for k in [k for k, v in env.items() if isinstance(v, gast.Name) and v.id == name]:
-            del env[k]
-
     def substitute(self, node, env):
-        if not env:
-            return
-        for parent in walk.nodes(node):
-            for fname, value in gast.iter_fields(parent):
-                if isinstance(value, gast.Name) and isinstance(value.ctx, gast.Load) \
-                        and value.id in env:
-                    setattr(parent, fname, walk.clone(env[value.id]))
-                    self.changed = True
-                    self.edits += 1
-                elif isinstance(value, list):
-                    for i, v in enumerate(value):
-                        if isinstance(v, gast.Name) and isinstance(v.ctx, gast.Load) \
-                                and v.id in env:
-                            value[i] = walk.clone(env[v.id])
-                            self.changed = True
-                            self.edits += 1
+        if env:
+            n = substitute(node, env)
+            if n:
+                self.changed = True
+                self.edits += n
 
     # -- fusing accumulations --------------------------------------------------------------
     def fuse(self, stmts):
