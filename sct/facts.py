@@ -14,6 +14,8 @@ id in it always names the statement it was made for.
 >>> facts = Facts()
 >>> sorted(facts.reads(a)), sorted(facts.writes(a)), sorted(facts.writes(b))
 (['i', 'x', 'y', 'z'], [], ['w'])
+>>> facts.scan([a, b]), facts.scan([b])  # (x[i] = v writes into x)
+(False, True)
 """
 
 from __future__ import annotations
@@ -25,46 +27,95 @@ from . import walk
 _SIMPLE = (gast.Assign, gast.Expr, gast.Return, gast.AugAssign, gast.Pass, gast.Break,
            gast.Continue, gast.Raise, gast.Assert, gast.Delete)
 _IN_PLACE = ("append", "pop", "extend")
+_GROWN = ("append", "pop")  # what mutation.written_bases counts as a write into a list
+
+_Name, _Load, _Store, _AST = gast.Name, gast.Load, gast.Store, gast.AST
+_Call, _Attribute, _BinOp, _UnaryOp = gast.Call, gast.Attribute, gast.BinOp, gast.UnaryOp
+_keyword, _Subscript, _Assign = gast.keyword, gast.Subscript, gast.Assign
+_NO_NAMES = walk._NO_NAMES  # nodes that hold no name
+_IN_PLACE_CALL, _GROWING_CALL = 1, 2  # what _scan found among the calls
+
+
+def _scan(node, reads, writes) -> int:
+    """Adds the names ``node`` reads and writes (``walk.reads_writes``) to the two
+    sets; returns which kinds of call it holds (``_IN_PLACE_CALL``, ``_GROWING_CALL``).
+
+    One walk, which asks a node only for the fields that can hold a name."""
+    found = 0
+    todo = [node]
+    push = todo.append
+    for n in todo:  # (a list iterator sees what is appended meanwhile)
+        t = type(n)
+        if t is _Name:
+            c = type(n.ctx)
+            if c is _Load:
+                reads.add(n.id)
+            elif c is _Store:
+                writes.add(n.id)
+            continue
+        if t is _BinOp:
+            for x in (n.left, n.right):
+                if type(x) not in _NO_NAMES:
+                    push(x)
+            continue
+        if t is _Call:
+            f = n.func
+            if type(f) is _Attribute or isinstance(f, _Attribute):
+                if f.attr in _IN_PLACE:
+                    found |= _IN_PLACE_CALL
+                if f.attr in _GROWN and isinstance(f.value, _Name):
+                    found |= _GROWING_CALL
+        elif t is _Attribute or t is _keyword:
+            if type(n.value) not in _NO_NAMES:
+                push(n.value)
+            continue
+        elif t is _UnaryOp:
+            if type(n.operand) not in _NO_NAMES:
+                push(n.operand)
+            continue
+        for field in n._fields:
+            v = getattr(n, field, None)
+            if type(v) is list:
+                for x in v:
+                    if isinstance(x, _AST) and type(x) not in _NO_NAMES:
+                        push(x)
+            elif isinstance(v, _AST) and type(v) not in _NO_NAMES:
+                push(v)
+    return found
 
 
 class _Entry:
     """What one simple statement reads and writes; for an assignment also what its
     value reads (``value_reads``) and whether it writes into an object rather than
     (only) rebinding a name (``in_place``: ``x[i] = v``, ``append``, ``pop``,
-    ``extend``)."""
+    ``extend``). ``grows``: whether ``mutation.written_bases`` finds a name in it."""
 
     __slots__ = ("stmt", "reads", "writes", "value_reads", "in_place", "pure",
-                 "settled")
+                 "settled", "grows")
 
     def __init__(self, stmt):
         self.stmt = stmt
         self.pure = None  # whether an assignment's value is free of effects
         self.settled = False  # folding it again changes nothing
-        if type(stmt) is not gast.Assign:
-            self.reads, self.writes = walk.reads_writes(stmt)
+        if type(stmt) is not _Assign:
+            self.reads, self.writes = set(), set()
+            self.grows = bool(_scan(stmt, self.reads, self.writes) & _GROWING_CALL)
             self.value_reads = self.in_place = None  # (questions about assignments)
             return
-        # one walk of the value answers three questions
-        names, calls = walk.names_calls(stmt.value)
         reads, writes = set(), set()
-        for n in names:
-            if type(n.ctx) is gast.Load:
-                reads.add(n.id)
-            elif type(n.ctx) is gast.Store:
-                writes.add(n.id)
+        calls = _scan(stmt.value, reads, writes)
         self.value_reads = reads  # what the value reads
         self.reads, self.writes = set(reads), writes
+        in_targets = 0
         for target in stmt.targets:
-            if type(target) is gast.Name and type(target.ctx) is gast.Store:
+            if type(target) is _Name and type(target.ctx) is _Store:
                 writes.add(target.id)  # (the usual target: no walk)
                 continue
-            r, w = walk.reads_writes(target)
-            self.reads |= r
-            self.writes |= w
+            in_targets |= _scan(target, self.reads, writes)
+        self.grows = bool((calls | in_targets) & _GROWING_CALL) or isinstance(
+            stmt.targets[0], _Subscript)
         # whether it writes into an object rather than (only) rebinding a name
-        self.in_place = bool(item_bases(stmt)) or any(
-            isinstance(c.func, gast.Attribute) and c.func.attr in _IN_PLACE
-            for c in calls)
+        self.in_place = bool(calls & _IN_PLACE_CALL) or bool(item_bases(stmt))
 
 
 class Facts:
@@ -87,6 +138,25 @@ class Facts:
     def forget(self, s):
         """``s`` was rewritten: what the table knew about it no longer holds."""
         self._table.pop(id(s), None)
+
+    def scan(self, stmts) -> bool:
+        """Make the entries of ``stmts`` (and of the statements in them); whether
+        ``mutation.written_bases`` would find nothing in them (False when unsure)."""
+        quiet = True
+        for s in stmts:
+            e = self.entry(s)
+            if e is not None:
+                quiet = quiet and not e.grows
+            elif type(s) in (gast.If, gast.For, gast.While):
+                for field in s._fields:
+                    v = getattr(s, field, None)
+                    if field in ("body", "orelse"):
+                        quiet = self.scan(v) and quiet
+                    elif isinstance(v, _AST) and _scan(v, set(), set()) & _GROWING_CALL:
+                        quiet = False
+            else:
+                quiet = False  # (a kind the optimizer does not look into)
+        return quiet
 
     def reads(self, s) -> set:
         e = self.entry(s)

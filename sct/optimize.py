@@ -274,7 +274,9 @@ def run(stmts, floats=(), pure_call=lambda call: False, live_out=None, max_round
         pure_call: ``call node -> bool``, true for calls without effects.
         live_out: names live at the end when the body has no ``return``.
     """
-    opt = _Opt(set(floats), pure_call, written_in_place(stmts))
+    opt = _Opt(set(floats), pure_call)
+    if not opt.facts.scan(stmts):  # (the entries the first round needs, made at once)
+        opt.written = written_in_place(stmts)
     for _ in range(max_rounds):
         opt.changed = False
         stmts = opt.propagate(stmts)
