@@ -88,15 +88,23 @@ class _Entry:
     """What one simple statement reads and writes; for an assignment also what its
     value reads (``value_reads``) and whether it writes into an object rather than
     (only) rebinding a name (``in_place``: ``x[i] = v``, ``append``, ``pop``,
-    ``extend``). ``grows``: whether ``mutation.written_bases`` finds a name in it."""
+    ``extend``). ``grows``: whether ``mutation.written_bases`` finds a name in it.
+
+    ``fixed``: folding the value again changes nothing (optimize.py sets it);
+    ``settled``: the optimizer need not fold it again (``fixed``, or folding it would
+    be undone)."""
 
     __slots__ = ("stmt", "reads", "writes", "value_reads", "in_place", "pure",
-                 "settled", "grows")
+                 "settled", "fixed", "grows")
 
-    def __init__(self, stmt):
+    def __init__(self, stmt, parts=None):
         self.stmt = stmt
         self.pure = None  # whether an assignment's value is free of effects
-        self.settled = False  # folding it again changes nothing
+        self.settled = self.fixed = False
+        if parts is not None:  # (made from the entries of what it was made of)
+            self.value_reads, self.writes, self.in_place, self.grows = parts
+            self.reads = set(self.value_reads)
+            return
         if type(stmt) is not _Assign:
             self.reads, self.writes = set(), set()
             self.grows = bool(_scan(stmt, self.reads, self.writes) & _GROWING_CALL)
@@ -138,6 +146,20 @@ class Facts:
     def forget(self, s):
         """``s`` was rewritten: what the table knew about it no longer holds."""
         self._table.pop(id(s), None)
+
+    def fused(self, s, first, last, name):
+        """``s`` (``name = name + e2``, entry ``last``) now assigns ``e1 + e2``, where
+        ``first`` is the entry of ``name = e1``: its entry, without a walk.
+
+        Folding keeps every name and call of an expression (it drops constants only),
+        so the union of the parts' answers is the answer for the whole."""
+        reads = first.value_reads | last.value_reads
+        if name not in first.value_reads:
+            reads.discard(name)  # (e2 does not read the name: it was only the left)
+        e = self._table[id(s)] = _Entry(s, (
+            reads, first.writes | last.writes, first.in_place or last.in_place,
+            first.grows or last.grows))
+        return e
 
     def scan(self, stmts) -> bool:
         """Make the entries of ``stmts`` (and of the statements in them); whether

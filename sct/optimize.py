@@ -62,7 +62,9 @@ class _Opt(Folder):
                         self.substitute(s.value, env)
                         if isinstance(target, gast.Subscript):
                             self.substitute(target.slice, env)
+                    before = self.edits
                     folded = self.fold(s.value)
+                    fixed = folded is s.value and self.edits == before
                     if isinstance(target, gast.Name) and new_object(s.value) and \
                             not new_object(folded) and (target.id in self.written or
                                                         _reads(folded) & self.written):
@@ -71,8 +73,12 @@ class _Opt(Folder):
                         folded = s.value
                     if self.edits != edits or folded is not s.value:
                         facts.forget(s)
+                        if fixed:  # only copies came in: the next round's fold finds
+                            entry = facts.entry(s)  # nothing (its entry, made now)
+                            entry.settled = entry.fixed = True
                     else:
                         entry.settled = True
+                        entry.fixed = fixed
                 if type(target) is gast.Name:  # (a value writes no name)
                     env.kill(target.id)
                 else:
@@ -125,65 +131,63 @@ class _Opt(Folder):
         """``a = e1; ...; a = a + e2`` -> ``a = e1 + e2`` when nothing between reads ``a``
         or writes what ``e1`` reads.
 
-        One pass: ``pending`` holds the assignments that a later ``a = a + e2`` may
-        still absorb, ``waiting`` which of them each name's write would spoil.
+        One pass: ``last`` holds the latest assignment to each name since the last
+        statement that may write into an object; ``read`` and ``written`` the
+        latest statement that reads, writes each name. ``a = a + e2`` absorbs ``a = e1``
+        when none of these came after it.
         """
         out = list(stmts)
         dropped = set()
-        pending: dict = {}  # a -> index of ``a = e1``, still fusable
-        waiting: dict = {}  # name -> {a, ...}: writing name spoils pending[a]
-        watched: dict = {}  # a -> the names under which ``waiting`` holds a
-
-        def spoil(a):
-            if pending.pop(a, None) is not None:
-                for name in watched.pop(a, ()):
-                    names = waiting.get(name)
-                    if names is not None:
-                        names.discard(a)
-
+        last: dict = {}  # a -> index of the latest ``a = ...``, no barrier since
+        read: dict = {}  # name -> index of the latest statement reading it
+        written: dict = {}  # name -> index of the latest statement writing it
+        values: dict = {}  # index of ``a = e1`` -> its entry
         facts = self.facts
+        fromkeys = dict.fromkeys
         for j, t in enumerate(out):
-            if isinstance(t, (gast.If, gast.For, gast.While)):
-                t.body = self.fuse(t.body)
-                t.orelse = self.fuse(t.orelse)
-            if _is_comment(t):
+            if type(t) is not gast.Assign:
+                if isinstance(t, (gast.If, gast.For, gast.While)):
+                    t.body = self.fuse(t.body)
+                    t.orelse = self.fuse(t.orelse)
+                elif _is_comment(t):
+                    continue
+                last.clear()  # (what is not an assignment may write into an object)
                 continue
-            if not isinstance(t, gast.Assign) or facts.entry(t).in_place:
+            entry = facts.entry(t)
+            if entry.in_place:
                 # a write into an object (x[i] = v, a restore, y = lst.pop()) may
                 # change what a pending e1 reads under another name: a view, an alias
-                pending.clear()
-                waiting.clear()
-                watched.clear()
+                last.clear()
                 continue
-            simple = _simple_assign(t)
-            if simple:
-                a = t.targets[0].id
+            target = t.targets[0]
+            if len(t.targets) == 1 and isinstance(target, gast.Name):
+                a = target.id
+                i = last.get(a)
                 v = t.value
-                if a in pending and isinstance(v, gast.BinOp) and isinstance(
+                if i is not None and isinstance(v, gast.BinOp) and isinstance(
                         v.op, gast.Add) and isinstance(v.left, gast.Name) \
-                        and v.left.id == a and a not in _reads(v.right):
-                    i = pending[a]
-                    spoil(a)
-                    v.left = out[i].value
-                    t.value = self.fold(v)
-                    facts.forget(t)
-                    dropped.add(i)
-                    self.changed = True
-            entry = facts.entry(t)
-            for name in entry.reads:
-                if name in pending:
-                    spoil(name)
-            for name in entry.writes:
-                for b in list(waiting.pop(name, ())):
-                    spoil(b)
-            if simple:
-                a = t.targets[0].id
-                pending[a] = j
-                names = entry.value_reads | {a}
-                watched[a] = names
-                for name in names:
-                    waiting.setdefault(name, set()).add(a)
-        return [t for k, t in enumerate(out) if k not in dropped]
+                        and v.left.id == a and read.get(a, -1) <= i:
+                    first = values[i]
+                    if all(written.get(n, -1) <= i for n in first.value_reads) and \
+                            written.get(a, -1) <= i and a not in _reads(v.right):
+                        v.left = out[i].value
+                        if first.fixed and entry.fixed:  # (e1 and e2 fold to themselves)
+                            new = self._binop(v)
+                            fixed = new is v
+                        else:
+                            edits = self.edits
+                            new = self.fold(v)
+                            fixed = new is v and self.edits == edits
+                        t.value = new
+                        entry = facts.fused(t, first, entry, a)
+                        entry.settled = entry.fixed = fixed
+                        dropped.add(i)
+                        self.changed = True
+                last[a] = j
+                values[j] = entry
+            read.update(fromkeys(entry.reads, j))
+            written.update(fromkeys(entry.writes, j))
+        return [t for k, t in enumerate(out) if k not in dropped] if dropped else out
 
     # -- dead code ------------------------------------------------------------------------
     def pure(self, value) -> bool:
@@ -246,11 +250,6 @@ class _Opt(Folder):
                 out.append(s)
         out.reverse()
         return _prune_comments(out), live
-
-
-def _simple_assign(s) -> bool:
-    return isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(
-        s.targets[0], gast.Name)
 
 
 def _prune_comments(stmts):
