@@ -114,16 +114,18 @@ class _Entry:
         calls = _scan(stmt.value, reads, writes)
         self.value_reads = reads  # what the value reads
         self.reads, self.writes = set(reads), writes
-        in_targets = 0
+        in_targets = names_only = 0
         for target in stmt.targets:
             if type(target) is _Name and type(target.ctx) is _Store:
                 writes.add(target.id)  # (the usual target: no walk)
+                names_only += 1
                 continue
             in_targets |= _scan(target, self.reads, writes)
         self.grows = bool((calls | in_targets) & _GROWING_CALL) or isinstance(
             stmt.targets[0], _Subscript)
         # whether it writes into an object rather than (only) rebinding a name
-        self.in_place = bool(calls & _IN_PLACE_CALL) or bool(item_bases(stmt))
+        self.in_place = bool(calls & _IN_PLACE_CALL) or (
+            names_only != len(stmt.targets) and bool(item_bases(stmt)))
 
 
 class Facts:
@@ -131,10 +133,15 @@ class Facts:
 
     def __init__(self, pure=None):
         self._table: dict = {}  # id(stmt) -> _Entry
+        self.known = self._table.get
         self._pure = pure  # expression -> whether it is free of effects
 
     def entry(self, s) -> _Entry | None:
-        """The table entry of a simple statement (made now if need be), else None."""
+        """The table entry of a simple statement (made now if need be), else None.
+
+        (A loop over many statements may look one up itself, as
+        ``e = facts.known(id(s))``, and call this when ``e is None or e.stmt is not s``.)
+        """
         e = self._table.get(id(s))
         if e is not None and e.stmt is s:
             return e

@@ -47,11 +47,14 @@ class _Opt(Folder):
     def propagate(self, stmts, env=None):
         env = Env() if env is None else env
         facts = self.facts
+        known = facts.known
         out = []
         for s in stmts:
             if type(s) is gast.Assign:
                 target = s.targets[0]
-                entry = facts.entry(s)
+                entry = known(id(s))
+                if entry is None or entry.stmt is not s:
+                    entry = facts.entry(s)
                 reads_env = env and not env.keys().isdisjoint(entry.reads)
                 if entry.settled and not reads_env:
                     # nothing to substitute, and folding again would change nothing
@@ -137,12 +140,15 @@ class _Opt(Folder):
         when none of these came after it.
         """
         out = list(stmts)
+        if not _sums(out):
+            return out  # (nothing to fuse: the pass would change nothing)
         dropped = set()
         last: dict = {}  # a -> index of the latest ``a = ...``, no barrier since
         read: dict = {}  # name -> index of the latest statement reading it
         written: dict = {}  # name -> index of the latest statement writing it
         values: dict = {}  # index of ``a = e1`` -> its entry
         facts = self.facts
+        known = facts.known
         fromkeys = dict.fromkeys
         for j, t in enumerate(out):
             if type(t) is not gast.Assign:
@@ -153,7 +159,9 @@ class _Opt(Folder):
                     continue
                 last.clear()  # (what is not an assignment may write into an object)
                 continue
-            entry = facts.entry(t)
+            entry = known(id(t))
+            if entry is None or entry.stmt is not t:
+                entry = facts.entry(t)
             if entry.in_place:
                 # a write into an object (x[i] = v, a restore, y = lst.pop()) may
                 # change what a pending e1 reads under another name: a view, an alias
@@ -201,8 +209,19 @@ class _Opt(Folder):
         facts = self.facts
         out = []
         live = set(live)  # (updated in place from here on)
+        known = facts.known
         for s in reversed(stmts):
-            if isinstance(s, gast.Assign) and not isinstance(s.targets[0], gast.Name) \
+            if type(s) is gast.Assign and type(s.targets[0]) is gast.Name:
+                entry = known(id(s))
+                if entry is None or entry.stmt is not s:
+                    entry = facts.entry(s)
+                if live.isdisjoint(entry.writes) and facts.pure_value(s):
+                    self.changed = True
+                    continue
+                live -= entry.writes
+                live |= entry.value_reads
+                out.append(s)
+            elif isinstance(s, gast.Assign) and not isinstance(s.targets[0], gast.Name) \
                     and not isinstance(s.targets[0], gast.Tuple):
                 live |= facts.reads(s)  # x[i] = v writes into x: an effect
                 out.append(s)
@@ -252,11 +271,28 @@ class _Opt(Folder):
         return _prune_comments(out), live
 
 
+def _sums(stmts) -> bool:
+    """Whether ``fuse`` may find an ``a = a + e2`` in ``stmts``."""
+    for t in stmts:
+        if type(t) is gast.Assign:
+            v = t.value
+            if isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add) and isinstance(
+                    v.left, gast.Name) and isinstance(t.targets[0], gast.Name) and \
+                    v.left.id == t.targets[0].id:
+                return True
+        elif isinstance(t, (gast.If, gast.For, gast.While)):
+            return True  # (fuse looks into their bodies)
+        elif isinstance(t, gast.Assign):
+            return True
+    return False
+
+
 def _prune_comments(stmts):
     """Drop labels with nothing under them."""
     out = []
     for i, s in enumerate(stmts):
-        if _is_comment(s) and not s.value.value[len(COMMENT):].startswith("="):
+        if type(s) is gast.Expr and _is_comment(s) and \
+                not s.value.value[len(COMMENT):].startswith("="):
             nxt = stmts[i + 1] if i + 1 < len(stmts) else None
             if nxt is None or _is_comment(nxt) or isinstance(nxt, gast.Return):
                 continue
