@@ -28,6 +28,9 @@ _Mult, _Div, _Pow, _Add, _Sub, _USub = (gast.Mult, gast.Div, gast.Pow, gast.Add,
                                         gast.Sub, gast.USub)
 _AST = gast.AST
 _LEAF_TYPES = {_Name, _Constant}  # (nothing folds in them)
+# operands that are neither constants nor negations, whatever they hold
+_INERT = {_Name, _BinOp, _Call, gast.Attribute, gast.Subscript, gast.Compare,
+          gast.BoolOp, gast.IfExp, gast.Tuple, gast.List}
 
 
 class Folder:
@@ -100,6 +103,8 @@ class Folder:
 
     def _binop(self, e):
         """The rules for an operation whose operands are folded."""
+        if type(e.left) in _INERT and type(e.right) in _INERT:
+            return e  # (every rule wants a constant or a negation among the operands)
         lv, rv = _const(e.left), _const(e.right)
         op = type(e.op)
         if lv is not None and rv is not None:
