@@ -24,6 +24,7 @@ import gast
 
 _Name, _Constant = gast.Name, gast.Constant
 _BinOp, _UnaryOp, _Call = gast.BinOp, gast.UnaryOp, gast.Call
+_Attribute, _keyword = gast.Attribute, gast.keyword
 _Mult, _Div, _Pow, _Add, _Sub, _USub = (gast.Mult, gast.Div, gast.Pow, gast.Add,
                                         gast.Sub, gast.USub)
 _AST = gast.AST
@@ -80,6 +81,30 @@ class Folder:
                     e.operand = new
                     self.edits += 1
             return self._unaryop(e) if isinstance(e.op, _USub) else e
+        if t is _Call:  # (a field may be missing where a stage made the node)
+            func = getattr(e, "func", None)
+            if isinstance(func, _AST) and type(func) not in _LEAF_TYPES:
+                new = self.fold(func)
+                if new is not func:
+                    e.func = new
+                    self.edits += 1
+            for parts in (getattr(e, "args", None), getattr(e, "keywords", None)):
+                if type(parts) is list:
+                    for i, v in enumerate(parts):
+                        if isinstance(v, _AST) and type(v) not in _LEAF_TYPES:
+                            new = self.fold(v)
+                            if new is not v:
+                                parts[i] = new
+                                self.edits += 1
+            return e
+        if t is _Attribute or t is _keyword:
+            value = getattr(e, "value", None)
+            if isinstance(value, _AST) and type(value) not in _LEAF_TYPES:
+                new = self.fold(value)
+                if new is not value:
+                    e.value = new
+                    self.edits += 1
+            return e
         if t in _LEAF_TYPES or not e._fields:
             return e  # nothing folds in a name, a constant, an operator
         for fname in e._fields:

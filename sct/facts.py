@@ -40,10 +40,12 @@ def _scan(node, reads, writes) -> int:
     """Adds the names ``node`` reads and writes (``walk.reads_writes``) to the two
     sets; returns which kinds of call it holds (``_IN_PLACE_CALL``, ``_GROWING_CALL``).
 
-    One walk, which asks a node only for the fields that can hold a name."""
+    One walk, which asks the commonest nodes only for the fields that can hold a
+    name, and any other node for all its fields."""
     found = 0
     todo = [node]
     push = todo.append
+    no_names = _NO_NAMES
     for n in todo:  # (a list iterator sees what is appended meanwhile)
         t = type(n)
         if t is _Name:
@@ -54,9 +56,12 @@ def _scan(node, reads, writes) -> int:
                 writes.add(n.id)
             continue
         if t is _BinOp:
-            for x in (n.left, n.right):
-                if type(x) not in _NO_NAMES:
-                    push(x)
+            x = n.left
+            if type(x) not in no_names:
+                push(x)
+            x = n.right
+            if type(x) not in no_names:
+                push(x)
             continue
         if t is _Call:
             f = n.func
@@ -66,20 +71,22 @@ def _scan(node, reads, writes) -> int:
                 if f.attr in _GROWN and isinstance(f.value, _Name):
                     found |= _GROWING_CALL
         elif t is _Attribute or t is _keyword:
-            if type(n.value) not in _NO_NAMES:
-                push(n.value)
+            x = n.value
+            if type(x) not in no_names:
+                push(x)
             continue
         elif t is _UnaryOp:
-            if type(n.operand) not in _NO_NAMES:
-                push(n.operand)
+            x = n.operand
+            if type(x) not in no_names:
+                push(x)
             continue
         for field in n._fields:
             v = getattr(n, field, None)
             if type(v) is list:
                 for x in v:
-                    if isinstance(x, _AST) and type(x) not in _NO_NAMES:
+                    if isinstance(x, _AST) and type(x) not in no_names:
                         push(x)
-            elif isinstance(v, _AST) and type(v) not in _NO_NAMES:
+            elif isinstance(v, _AST) and type(v) not in no_names:
                 push(v)
     return found
 
@@ -114,6 +121,14 @@ class _Entry:
         calls = _scan(stmt.value, reads, writes)
         self.value_reads = reads  # what the value reads
         self.reads, self.writes = set(reads), writes
+        targets = stmt.targets
+        if len(targets) == 1:
+            target = targets[0]
+            if type(target) is _Name and type(target.ctx) is _Store:  # (the usual)
+                writes.add(target.id)
+                self.grows = bool(calls & _GROWING_CALL)
+                self.in_place = bool(calls & _IN_PLACE_CALL)
+                return
         in_targets = names_only = 0
         for target in stmt.targets:
             if type(target) is _Name and type(target.ctx) is _Store:
@@ -172,7 +187,15 @@ class Facts:
         """Make the entries of ``stmts`` (and of the statements in them); whether
         ``mutation.written_bases`` would find nothing in them (False when unsure)."""
         quiet = True
+        table = self._table
         for s in stmts:
+            if type(s) is _Assign:  # (the commonest: the entry made here)
+                e = table.get(id(s))
+                if e is None or e.stmt is not s:
+                    e = table[id(s)] = _Entry(s)
+                if e.grows:
+                    quiet = False
+                continue
             e = self.entry(s)
             if e is not None:
                 quiet = quiet and not e.grows
