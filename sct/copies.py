@@ -24,6 +24,7 @@ import gast
 from . import walk
 
 _Name, _Load, _Constant, _AST = gast.Name, gast.Load, gast.Constant, gast.AST
+_BinOp = gast.BinOp
 _MARKS = walk._MARKS  # contexts and operators: no names in them
 _clone = walk.clone
 
@@ -66,6 +67,26 @@ def substitute(node, env) -> int:
     push = todo.append
     for n in todo:  # (a list iterator sees what is appended meanwhile)
         t = type(n)
+        if t is _BinOp:  # (the commonest: its operands without asking every field)
+            x = n.left
+            if type(x) is _Name:
+                if type(x.ctx) is _Load and x.id in env:
+                    n.left = _clone(env[x.id])
+                    count += 1
+                elif getattr(x, "annotation", None) is not None:
+                    push(x)
+            elif type(x) is not _Constant:
+                push(x)
+            x = n.right
+            if type(x) is _Name:
+                if type(x.ctx) is _Load and x.id in env:
+                    n.right = _clone(env[x.id])
+                    count += 1
+                elif getattr(x, "annotation", None) is not None:
+                    push(x)
+            elif type(x) is not _Constant:
+                push(x)
+            continue
         if t is _Constant:
             continue
         for field in n._fields:

@@ -28,6 +28,7 @@ COMMENT = "__sct_comment__:"
 
 
 _reads = walk.reads
+_Assign, _Name, _Constant = gast.Assign, gast.Name, gast.Constant
 
 
 def _is_comment(s) -> bool:
@@ -50,7 +51,7 @@ class _Opt(Folder):
         known = facts.known
         out = []
         for s in stmts:
-            if type(s) is gast.Assign:
+            if type(s) is _Assign:
                 target = s.targets[0]
                 entry = known(id(s))
                 if entry is None or entry.stmt is not s:
@@ -59,6 +60,17 @@ class _Opt(Folder):
                 if entry.settled and not reads_env:
                     # nothing to substitute, and folding again would change nothing
                     folded = s.value
+                    if type(target) is _Name:  # (the commonest statement, in short)
+                        env.kill(target.id)
+                        if type(folded) is _Name:
+                            if folded.id == target.id:
+                                self.changed = True
+                                continue
+                            env.add(target.id, folded)
+                        elif type(folded) is _Constant:
+                            env.add(target.id, folded)
+                        out.append(s)
+                        continue
                 else:
                     edits = self.edits
                     if reads_env:
@@ -151,7 +163,7 @@ class _Opt(Folder):
         known = facts.known
         fromkeys = dict.fromkeys
         for j, t in enumerate(out):
-            if type(t) is not gast.Assign:
+            if type(t) is not _Assign:
                 if isinstance(t, (gast.If, gast.For, gast.While)):
                     t.body = self.fuse(t.body)
                     t.orelse = self.fuse(t.orelse)
@@ -211,7 +223,7 @@ class _Opt(Folder):
         live = set(live)  # (updated in place from here on)
         known = facts.known
         for s in reversed(stmts):
-            if type(s) is gast.Assign and type(s.targets[0]) is gast.Name:
+            if type(s) is _Assign and type(s.targets[0]) is _Name:
                 entry = known(id(s))
                 if entry is None or entry.stmt is not s:
                     entry = facts.entry(s)
