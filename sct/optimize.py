@@ -6,6 +6,11 @@ fold away where the other operand is known to be a float; statements whose resul
 are never read are removed, except calls that may have effects (pushes, pops, unknown
 functions).
 
+Each round runs the passes over the whole body again, until one changes nothing; what
+keeps the repeats cheap lives beside this module: facts.py's table (what a statement
+reads and writes, whether folding it again would change it) outlives the rounds,
+copies.py holds the copies known at a point, arith.py folds.
+
 >>> import gast
 >>> body = gast.parse("a = 1.0\\nb = a * x\\nc = b\\nd = c + y\\nunused = x * x\\n"
 ...                   "return d").body
