@@ -329,10 +329,17 @@ def run(stmts, floats=(), pure_call=lambda call: False, live_out=None, max_round
     opt = _Opt(set(floats), pure_call)
     if not opt.facts.scan(stmts):  # (the entries the first round needs, made at once)
         opt.written = written_in_place(stmts)
-    for _ in range(max_rounds):
+    # dce's output, given to dce again, comes out as it went in where no if or loop
+    # is (dce puts a new pass into an emptied body): a round in which propagate and
+    # fuse changed nothing ends there
+    flat = not any(isinstance(s, (gast.If, gast.For, gast.While)) for s in stmts)
+    for round_ in range(max_rounds):
         opt.changed = False
+        edits = opt.edits
         stmts = opt.propagate(stmts)
         stmts = opt.fuse(stmts)
+        if round_ and flat and not opt.changed and opt.edits == edits:
+            break
         stmts, _ = opt.dce(stmts, set(live_out or ()))
         if not opt.changed:
             break
