@@ -29,8 +29,9 @@ _Mult, _Div, _Pow, _Add, _Sub, _USub = (gast.Mult, gast.Div, gast.Pow, gast.Add,
                                         gast.Sub, gast.USub)
 _AST = gast.AST
 _LEAF_TYPES = {_Name, _Constant}  # (nothing folds in them)
-# operands that are neither constants nor negations, whatever they hold
-_INERT = {_Name, _BinOp, _Call, gast.Attribute, gast.Subscript, gast.Compare,
+# operands that are neither constants nor negations, whatever they hold: an operation
+# on two of them folds to itself (and an expression of such operations, facts.py)
+INERT = {_Name, _BinOp, _Call, gast.Attribute, gast.Subscript, gast.Compare,
           gast.BoolOp, gast.IfExp, gast.Tuple, gast.List}
 
 
@@ -128,7 +129,7 @@ class Folder:
 
     def _binop(self, e):
         """The rules for an operation whose operands are folded."""
-        if type(e.left) in _INERT and type(e.right) in _INERT:
+        if type(e.left) in INERT and type(e.right) in INERT:
             return e  # (every rule wants a constant or a negation among the operands)
         lv, rv = _const(e.left), _const(e.right)
         op = type(e.op)

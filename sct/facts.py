@@ -23,6 +23,7 @@ from __future__ import annotations
 import gast
 
 from . import walk
+from .arith import INERT
 
 _SIMPLE = (gast.Assign, gast.Expr, gast.Return, gast.AugAssign, gast.Pass, gast.Break,
            gast.Continue, gast.Raise, gast.Assert, gast.Delete)
@@ -34,11 +35,14 @@ _Call, _Attribute, _BinOp, _UnaryOp = gast.Call, gast.Attribute, gast.BinOp, gas
 _keyword, _Subscript, _Assign = gast.keyword, gast.Subscript, gast.Assign
 _NO_NAMES = walk._NO_NAMES  # nodes that hold no name
 _IN_PLACE_CALL, _GROWING_CALL = 1, 2  # what _scan found among the calls
+_FOLDS = 4  # ... or that the walk met an operation that folding may rewrite
 
 
 def _scan(node, reads, writes) -> int:
     """Adds the names ``node`` reads and writes (``walk.reads_writes``) to the two
-    sets; returns which kinds of call it holds (``_IN_PLACE_CALL``, ``_GROWING_CALL``).
+    sets; returns which kinds of call it holds (``_IN_PLACE_CALL``, ``_GROWING_CALL``)
+    and whether folding may change it (``_FOLDS``: a negation, or an operation on a
+    constant or a negation; else every operation folds to itself, arith.INERT).
 
     One walk, which asks the commonest nodes only for the fields that can hold a
     name, and any other node for all its fields."""
@@ -56,12 +60,13 @@ def _scan(node, reads, writes) -> int:
                 writes.add(n.id)
             continue
         if t is _BinOp:
-            x = n.left
+            x, y = n.left, n.right
             if type(x) not in no_names:
                 push(x)
-            x = n.right
-            if type(x) not in no_names:
-                push(x)
+            if type(y) not in no_names:
+                push(y)
+            if type(x) not in INERT or type(y) not in INERT:
+                found |= _FOLDS
             continue
         if t is _Call:
             f = n.func
@@ -76,6 +81,7 @@ def _scan(node, reads, writes) -> int:
                 push(x)
             continue
         elif t is _UnaryOp:
+            found |= _FOLDS
             x = n.operand
             if type(x) not in no_names:
                 push(x)
@@ -119,6 +125,8 @@ class _Entry:
             return
         reads, writes = set(), set()
         calls = _scan(stmt.value, reads, writes)
+        if not calls & _FOLDS:  # (folding the value would find nothing to do)
+            self.settled = self.fixed = True
         self.value_reads = reads  # what the value reads
         self.reads, self.writes = set(reads), writes
         targets = stmt.targets
