@@ -7,7 +7,10 @@ expression, a return): a compound statement (``if``, ``for``, ``while``) is answ
 from its parts each time, since its body changes. The optimizer calls
 :meth:`Facts.forget` for a statement whenever it rewrites it, so an answer never
 describes a statement as it was. The table holds the statements it describes, so an
-id in it always names the statement it was made for.
+id in it always names the statement it was made for. :meth:`Facts.scan` makes the
+entries of a whole body at the start of a run; an entry also keeps what lets the
+optimizer skip work in later rounds (whether folding the statement again would
+change it).
 
 >>> import gast
 >>> a, b = gast.parse("x[i] = y * z\\nif c:\\n    w = x").body
@@ -103,7 +106,8 @@ class _Entry:
     (only) rebinding a name (``in_place``: ``x[i] = v``, ``append``, ``pop``,
     ``extend``). ``grows``: whether ``mutation.written_bases`` finds a name in it.
 
-    ``fixed``: folding the value again changes nothing (optimize.py sets it);
+    ``fixed``: folding the value changes nothing (known when the value holds nothing
+    folding rewrites, or when optimize.py folded it and nothing changed);
     ``settled``: the optimizer need not fold it again (``fixed``, or folding it would
     be undone)."""
 
