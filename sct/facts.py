@@ -208,6 +208,8 @@ class Facts:
                 if e.grows:
                     quiet = False
                 continue
+            if type(s) is gast.Expr and type(s.value) is gast.Constant:
+                continue  # (a label: nothing in it, its entry made if ever asked for)
             e = self.entry(s)
             if e is not None:
                 quiet = quiet and not e.grows

@@ -116,6 +116,8 @@ class _Opt(Folder):
                     self.changed = True
                     continue
                 out.append(s)
+            elif type(s) is gast.Expr and type(s.value) is _Constant:
+                out.append(s)  # (a label: it reads and writes nothing)
             elif isinstance(s, (gast.If, gast.For, gast.While)):
                 head = s.test if not isinstance(s, gast.For) else s.iter
                 if not isinstance(s, gast.While):
