@@ -7,13 +7,18 @@ expression, a return): a compound statement (``if``, ``for``, ``while``) is answ
 from its parts each time, since its body changes. The optimizer calls
 :meth:`Facts.forget` for a statement whenever it rewrites it, so an answer never
 describes a statement as it was. The table holds the statements it describes, so an
-id in it always names the statement it was made for.
+id in it always names the statement it was made for. :meth:`Facts.scan` makes the
+entries of a whole body at the start of a run; an entry also keeps what lets the
+optimizer skip work in later rounds (whether folding the statement again would
+change it).
 
 >>> import gast
 >>> a, b = gast.parse("x[i] = y * z\\nif c:\\n    w = x").body
 >>> facts = Facts()
 >>> sorted(facts.reads(a)), sorted(facts.writes(a)), sorted(facts.writes(b))
 (['i', 'x', 'y', 'z'], [], ['w'])
+>>> facts.scan([a, b]), facts.scan([b])  # (x[i] = v writes into x)
+(False, True)
 """
 
 from __future__ import annotations
@@ -21,50 +26,133 @@ from __future__ import annotations
 import gast
 
 from . import walk
+from .arith import INERT
 
 _SIMPLE = (gast.Assign, gast.Expr, gast.Return, gast.AugAssign, gast.Pass, gast.Break,
            gast.Continue, gast.Raise, gast.Assert, gast.Delete)
 _IN_PLACE = ("append", "pop", "extend")
+_GROWN = ("append", "pop")  # what mutation.written_bases counts as a write into a list
+
+_Name, _Load, _Store, _AST = gast.Name, gast.Load, gast.Store, gast.AST
+_Call, _Attribute, _BinOp, _UnaryOp = gast.Call, gast.Attribute, gast.BinOp, gast.UnaryOp
+_keyword, _Subscript, _Assign = gast.keyword, gast.Subscript, gast.Assign
+_NO_NAMES = walk._NO_NAMES  # nodes that hold no name
+_IN_PLACE_CALL, _GROWING_CALL = 1, 2  # what _scan found among the calls
+_FOLDS = 4  # ... or that the walk met an operation that folding may rewrite
+
+
+def _scan(node, reads, writes) -> int:
+    """Adds the names ``node`` reads and writes (``walk.reads_writes``) to the two
+    sets; returns which kinds of call it holds (``_IN_PLACE_CALL``, ``_GROWING_CALL``)
+    and whether folding may change it (``_FOLDS``: a negation, or an operation on a
+    constant or a negation; else every operation folds to itself, arith.INERT).
+
+    One walk, which asks the commonest nodes only for the fields that can hold a
+    name, and any other node for all its fields."""
+    found = 0
+    todo = [node]
+    push = todo.append
+    no_names = _NO_NAMES
+    for n in todo:  # (a list iterator sees what is appended meanwhile)
+        t = type(n)
+        if t is _Name:
+            c = type(n.ctx)
+            if c is _Load:
+                reads.add(n.id)
+            elif c is _Store:
+                writes.add(n.id)
+            continue
+        if t is _BinOp:
+            x, y = n.left, n.right
+            if type(x) not in no_names:
+                push(x)
+            if type(y) not in no_names:
+                push(y)
+            if type(x) not in INERT or type(y) not in INERT:
+                found |= _FOLDS
+            continue
+        if t is _Call:
+            f = n.func
+            if type(f) is _Attribute or isinstance(f, _Attribute):
+                if f.attr in _IN_PLACE:
+                    found |= _IN_PLACE_CALL
+                if f.attr in _GROWN and isinstance(f.value, _Name):
+                    found |= _GROWING_CALL
+        elif t is _Attribute or t is _keyword:
+            x = n.value
+            if type(x) not in no_names:
+                push(x)
+            continue
+        elif t is _UnaryOp:
+            found |= _FOLDS
+            x = n.operand
+            if type(x) not in no_names:
+                push(x)
+            continue
+        for field in n._fields:
+            v = getattr(n, field, None)
+            if type(v) is list:
+                for x in v:
+                    if isinstance(x, _AST) and type(x) not in no_names:
+                        push(x)
+            elif isinstance(v, _AST) and type(v) not in no_names:
+                push(v)
+    return found
 
 
 class _Entry:
     """What one simple statement reads and writes; for an assignment also what its
     value reads (``value_reads``) and whether it writes into an object rather than
     (only) rebinding a name (``in_place``: ``x[i] = v``, ``append``, ``pop``,
-    ``extend``)."""
+    ``extend``). ``grows``: whether ``mutation.written_bases`` finds a name in it.
+
+    ``fixed``: folding the value changes nothing (known when the value holds nothing
+    folding rewrites, or when optimize.py folded it and nothing changed);
+    ``settled``: the optimizer need not fold it again (``fixed``, or folding it would
+    be undone)."""
 
     __slots__ = ("stmt", "reads", "writes", "value_reads", "in_place", "pure",
-                 "settled")
+                 "settled", "fixed", "grows")
 
-    def __init__(self, stmt):
+    def __init__(self, stmt, parts=None):
         self.stmt = stmt
         self.pure = None  # whether an assignment's value is free of effects
-        self.settled = False  # folding it again changes nothing
-        if type(stmt) is not gast.Assign:
-            self.reads, self.writes = walk.reads_writes(stmt)
+        self.settled = self.fixed = False
+        if parts is not None:  # (made from the entries of what it was made of)
+            self.value_reads, self.writes, self.in_place, self.grows = parts
+            self.reads = set(self.value_reads)
+            return
+        if type(stmt) is not _Assign:
+            self.reads, self.writes = set(), set()
+            self.grows = bool(_scan(stmt, self.reads, self.writes) & _GROWING_CALL)
             self.value_reads = self.in_place = None  # (questions about assignments)
             return
-        # one walk of the value answers three questions
-        names, calls = walk.names_calls(stmt.value)
         reads, writes = set(), set()
-        for n in names:
-            if type(n.ctx) is gast.Load:
-                reads.add(n.id)
-            elif type(n.ctx) is gast.Store:
-                writes.add(n.id)
+        calls = _scan(stmt.value, reads, writes)
+        if not calls & _FOLDS:  # (folding the value would find nothing to do)
+            self.settled = self.fixed = True
         self.value_reads = reads  # what the value reads
         self.reads, self.writes = set(reads), writes
+        targets = stmt.targets
+        if len(targets) == 1:
+            target = targets[0]
+            if type(target) is _Name and type(target.ctx) is _Store:  # (the usual)
+                writes.add(target.id)
+                self.grows = bool(calls & _GROWING_CALL)
+                self.in_place = bool(calls & _IN_PLACE_CALL)
+                return
+        in_targets = names_only = 0
         for target in stmt.targets:
-            if type(target) is gast.Name and type(target.ctx) is gast.Store:
+            if type(target) is _Name and type(target.ctx) is _Store:
                 writes.add(target.id)  # (the usual target: no walk)
+                names_only += 1
                 continue
-            r, w = walk.reads_writes(target)
-            self.reads |= r
-            self.writes |= w
+            in_targets |= _scan(target, self.reads, writes)
+        self.grows = bool((calls | in_targets) & _GROWING_CALL) or isinstance(
+            stmt.targets[0], _Subscript)
         # whether it writes into an object rather than (only) rebinding a name
-        self.in_place = bool(item_bases(stmt)) or any(
-            isinstance(c.func, gast.Attribute) and c.func.attr in _IN_PLACE
-            for c in calls)
+        self.in_place = bool(calls & _IN_PLACE_CALL) or (
+            names_only != len(stmt.targets) and bool(item_bases(stmt)))
 
 
 class Facts:
@@ -72,10 +160,15 @@ class Facts:
 
     def __init__(self, pure=None):
         self._table: dict = {}  # id(stmt) -> _Entry
+        self.known = self._table.get
         self._pure = pure  # expression -> whether it is free of effects
 
     def entry(self, s) -> _Entry | None:
-        """The table entry of a simple statement (made now if need be), else None."""
+        """The table entry of a simple statement (made now if need be), else None.
+
+        (A loop over many statements may look one up itself, as
+        ``e = facts.known(id(s))``, and call this when ``e is None or e.stmt is not s``.)
+        """
         e = self._table.get(id(s))
         if e is not None and e.stmt is s:
             return e
@@ -87,6 +180,49 @@ class Facts:
     def forget(self, s):
         """``s`` was rewritten: what the table knew about it no longer holds."""
         self._table.pop(id(s), None)
+
+    def fused(self, s, first, last, name):
+        """``s`` (``name = name + e2``, entry ``last``) now assigns ``e1 + e2``, where
+        ``first`` is the entry of ``name = e1``: its entry, without a walk.
+
+        Folding keeps every name and call of an expression (it drops constants only),
+        so the union of the parts' answers is the answer for the whole."""
+        reads = first.value_reads | last.value_reads
+        if name not in first.value_reads:
+            reads.discard(name)  # (e2 does not read the name: it was only the left)
+        e = self._table[id(s)] = _Entry(s, (
+            reads, first.writes | last.writes, first.in_place or last.in_place,
+            first.grows or last.grows))
+        return e
+
+    def scan(self, stmts) -> bool:
+        """Make the entries of ``stmts`` (and of the statements in them); whether
+        ``mutation.written_bases`` would find nothing in them (False when unsure)."""
+        quiet = True
+        table = self._table
+        for s in stmts:
+            if type(s) is _Assign:  # (the commonest: the entry made here)
+                e = table.get(id(s))
+                if e is None or e.stmt is not s:
+                    e = table[id(s)] = _Entry(s)
+                if e.grows:
+                    quiet = False
+                continue
+            if type(s) is gast.Expr and type(s.value) is gast.Constant:
+                continue  # (a label: nothing in it, its entry made if ever asked for)
+            e = self.entry(s)
+            if e is not None:
+                quiet = quiet and not e.grows
+            elif type(s) in (gast.If, gast.For, gast.While):
+                for field in s._fields:
+                    v = getattr(s, field, None)
+                    if field in ("body", "orelse"):
+                        quiet = self.scan(v) and quiet
+                    elif isinstance(v, _AST) and _scan(v, set(), set()) & _GROWING_CALL:
+                        quiet = False
+            else:
+                quiet = False  # (a kind the optimizer does not look into)
+        return quiet
 
     def reads(self, s) -> set:
         e = self.entry(s)

@@ -6,6 +6,11 @@ fold away where the other operand is known to be a float; statements whose resul
 are never read are removed, except calls that may have effects (pushes, pops, unknown
 functions).
 
+Each round runs the passes over the whole body again, until one changes nothing; what
+keeps the repeats cheap lives beside this module: facts.py's table (what a statement
+reads and writes, whether folding it again would change it) outlives the rounds,
+copies.py holds the copies known at a point, arith.py folds.
+
 >>> import gast
 >>> body = gast.parse("a = 1.0\\nb = a * x\\nc = b\\nd = c + y\\nunused = x * x\\n"
 ...                   "return d").body
@@ -16,11 +21,11 @@ return d
 
 from __future__ import annotations
 
-import numbers
-
 import gast
 
 from . import walk
+from .arith import Folder
+from .copies import Env, substitute
 from .facts import Facts, item_bases
 from .mutation import new_object, written_in_place
 
@@ -28,7 +33,7 @@ COMMENT = "__sct_comment__:"
 
 
 _reads = walk.reads
-_LEAF_TYPES = {gast.Name, gast.Constant}  # (nothing folds in them)
+_Assign, _Name, _Constant = gast.Assign, gast.Name, gast.Constant
 
 
 def _is_comment(s) -> bool:
@@ -36,35 +41,50 @@ def _is_comment(s) -> bool:
         and isinstance(s.value.value, str) and s.value.value.startswith(COMMENT)
 
 
-class _Opt:
+class _Opt(Folder):
     def __init__(self, floats, pure_call, written=frozenset()):
-        self.floats = floats  # names known to hold floats (scalar or array)
+        super().__init__(floats)
         self.pure_call = pure_call  # call node -> True when it has no effects
         self.written = written  # names that may hold an object written in place
         self.changed = False
-        self.edits = 0  # rewrites of a statement's parts, so far
         self.facts = Facts(self.pure)  # (forget a statement when rewriting it)
 
     # -- copy and constant propagation -----------------------------------------------
     def propagate(self, stmts, env=None):
-        env = {} if env is None else env
+        env = Env() if env is None else env
         facts = self.facts
+        known = facts.known
         out = []
         for s in stmts:
-            if isinstance(s, gast.Assign):
+            if type(s) is _Assign:
                 target = s.targets[0]
-                entry = facts.entry(s)
-                reads_env = env and not entry.reads.isdisjoint(env)
+                entry = known(id(s))
+                if entry is None or entry.stmt is not s:
+                    entry = facts.entry(s)
+                reads_env = env and not env.keys().isdisjoint(entry.reads)
                 if entry.settled and not reads_env:
                     # nothing to substitute, and folding again would change nothing
                     folded = s.value
+                    if type(target) is _Name:  # (the commonest statement, in short)
+                        env.kill(target.id)
+                        if type(folded) is _Name:
+                            if folded.id == target.id:
+                                self.changed = True
+                                continue
+                            env.add(target.id, folded)
+                        elif type(folded) is _Constant:
+                            env.add(target.id, folded)
+                        out.append(s)
+                        continue
                 else:
                     edits = self.edits
                     if reads_env:
                         self.substitute(s.value, env)
                         if isinstance(target, gast.Subscript):
                             self.substitute(target.slice, env)
+                    before = self.edits
                     folded = self.fold(s.value)
+                    fixed = folded is s.value and self.edits == before
                     if isinstance(target, gast.Name) and new_object(s.value) and \
                             not new_object(folded) and (target.id in self.written or
                                                         _reads(folded) & self.written):
@@ -73,17 +93,21 @@ class _Opt:
                         folded = s.value
                     if self.edits != edits or folded is not s.value:
                         facts.forget(s)
+                        if fixed:  # only copies came in: the next round's fold finds
+                            entry = facts.entry(s)  # nothing (its entry, made now)
+                            entry.settled = entry.fixed = True
                     else:
                         entry.settled = True
+                        entry.fixed = fixed
                 if type(target) is gast.Name:  # (a value writes no name)
-                    self.kill(env, target.id)
+                    env.kill(target.id)
                 else:
                     for t in facts.writes(s) | item_bases(s):
-                        self.kill(env, t)
+                        env.kill(t)
                 if isinstance(target, gast.Name) and isinstance(
                         s.value, (gast.Name, gast.Constant)) and not (
                         isinstance(s.value, gast.Name) and s.value.id == target.id):
-                    env[target.id] = s.value
+                    env.add(target.id, s.value)
                 if folded is not s.value:
                     s.value = folded
                     self.changed = True
@@ -92,188 +116,105 @@ class _Opt:
                     self.changed = True
                     continue
                 out.append(s)
+            elif type(s) is gast.Expr and type(s.value) is _Constant:
+                out.append(s)  # (a label: it reads and writes nothing)
             elif isinstance(s, (gast.If, gast.For, gast.While)):
                 head = s.test if not isinstance(s, gast.For) else s.iter
                 if not isinstance(s, gast.While):
                     self.substitute(head, env)
                 for t in facts.writes(s):
-                    self.kill(env, t)
-                inner = dict(env) if isinstance(s, gast.If) else {}
-                s.body = self.propagate(s.body, dict(inner))
-                s.orelse = self.propagate(s.orelse, dict(inner))
+                    env.kill(t)
+                inner = env.copy() if isinstance(s, gast.If) else Env()
+                s.body = self.propagate(s.body, inner.copy())
+                s.orelse = self.propagate(s.orelse, inner.copy())
                 out.append(s)
             else:  # a simple statement, or a compound one of another kind
                 simple = facts.entry(s) is not None
-                if not simple or (env and not facts.reads(s).isdisjoint(env)):
+                if not simple or (env and not env.keys().isdisjoint(facts.reads(s))):
                     edits = self.edits
                     self.substitute(s, env)
                     if self.edits != edits:
                         for inner in (s,) if simple else walk.nodes(s):
                             facts.forget(inner)
                 for t in facts.writes(s):
-                    self.kill(env, t)
+                    env.kill(t)
                 out.append(s)
         return out
 
-    def kill(self, env, name):
-        env.pop(name, None)
-        for k in [k for k, v in env.items() if isinstance(v, gast.Name) and v.id == name]:
-            del env[k]
-
     def substitute(self, node, env):
-        if not env:
-            return
-        for parent in walk.nodes(node):
-            for fname, value in gast.iter_fields(parent):
-                if isinstance(value, gast.Name) and isinstance(value.ctx, gast.Load) \
-                        and value.id in env:
-                    setattr(parent, fname, walk.clone(env[value.id]))
-                    self.changed = True
-                    self.edits += 1
-                elif isinstance(value, list):
-                    for i, v in enumerate(value):
-                        if isinstance(v, gast.Name) and isinstance(v.ctx, gast.Load) \
-                                and v.id in env:
-                            value[i] = walk.clone(env[v.id])
-                            self.changed = True
-                            self.edits += 1
+        if env:
+            n = substitute(node, env)
+            if n:
+                self.changed = True
+                self.edits += n
 
     # -- fusing accumulations --------------------------------------------------------------
     def fuse(self, stmts):
         """``a = e1; ...; a = a + e2`` -> ``a = e1 + e2`` when nothing between reads ``a``
         or writes what ``e1`` reads.
 
-        One pass: ``pending`` holds the assignments that a later ``a = a + e2`` may
-        still absorb, ``waiting`` which of them each name's write would spoil.
+        One pass: ``last`` holds the latest assignment to each name since the last
+        statement that may write into an object; ``read`` and ``written`` the
+        latest statement that reads, writes each name. ``a = a + e2`` absorbs ``a = e1``
+        when none of these came after it.
         """
         out = list(stmts)
+        if not _sums(out):
+            return out  # (nothing to fuse: the pass would change nothing)
         dropped = set()
-        pending: dict = {}  # a -> index of ``a = e1``, still fusable
-        waiting: dict = {}  # name -> {a, ...}: writing name spoils pending[a]
-        watched: dict = {}  # a -> the names under which ``waiting`` holds a
-
-        def spoil(a):
-            if pending.pop(a, None) is not None:
-                for name in watched.pop(a, ()):
-                    names = waiting.get(name)
-                    if names is not None:
-                        names.discard(a)
-
+        last: dict = {}  # a -> index of the latest ``a = ...``, no barrier since
+        read: dict = {}  # name -> index of the latest statement reading it
+        written: dict = {}  # name -> index of the latest statement writing it
+        values: dict = {}  # index of ``a = e1`` -> its entry
         facts = self.facts
+        known = facts.known
+        fromkeys = dict.fromkeys
         for j, t in enumerate(out):
-            if isinstance(t, (gast.If, gast.For, gast.While)):
-                t.body = self.fuse(t.body)
-                t.orelse = self.fuse(t.orelse)
-            if _is_comment(t):
+            if type(t) is not _Assign:
+                if isinstance(t, (gast.If, gast.For, gast.While)):
+                    t.body = self.fuse(t.body)
+                    t.orelse = self.fuse(t.orelse)
+                elif _is_comment(t):
+                    continue
+                last.clear()  # (what is not an assignment may write into an object)
                 continue
-            if not isinstance(t, gast.Assign) or facts.entry(t).in_place:
+            entry = known(id(t))
+            if entry is None or entry.stmt is not t:
+                entry = facts.entry(t)
+            if entry.in_place:
                 # a write into an object (x[i] = v, a restore, y = lst.pop()) may
                 # change what a pending e1 reads under another name: a view, an alias
-                pending.clear()
-                waiting.clear()
-                watched.clear()
+                last.clear()
                 continue
-            simple = _simple_assign(t)
-            if simple:
-                a = t.targets[0].id
+            target = t.targets[0]
+            if len(t.targets) == 1 and isinstance(target, gast.Name):
+                a = target.id
+                i = last.get(a)
                 v = t.value
-                if a in pending and isinstance(v, gast.BinOp) and isinstance(
+                if i is not None and isinstance(v, gast.BinOp) and isinstance(
                         v.op, gast.Add) and isinstance(v.left, gast.Name) \
-                        and v.left.id == a and a not in _reads(v.right):
-                    i = pending[a]
-                    spoil(a)
-                    v.left = out[i].value
-                    t.value = self.fold(v)
-                    facts.forget(t)
-                    dropped.add(i)
-                    self.changed = True
-            entry = facts.entry(t)
-            for name in entry.reads:
-                if name in pending:
-                    spoil(name)
-            for name in entry.writes:
-                for b in list(waiting.pop(name, ())):
-                    spoil(b)
-            if simple:
-                a = t.targets[0].id
-                pending[a] = j
-                names = entry.value_reads | {a}
-                watched[a] = names
-                for name in names:
-                    waiting.setdefault(name, set()).add(a)
-        return [t for k, t in enumerate(out) if k not in dropped]
-
-    # -- folding ------------------------------------------------------------------------
-    def floaty(self, e) -> bool:
-        if isinstance(e, gast.Name):
-            return e.id in self.floats
-        if isinstance(e, gast.Constant):
-            return isinstance(e.value, float)
-        if isinstance(e, gast.Call):
-            return True
-        if isinstance(e, gast.BinOp):
-            return self.floaty(e.left) or self.floaty(e.right)
-        if isinstance(e, gast.UnaryOp):
-            return self.floaty(e.operand)
-        return False
-
-    def fold(self, e):
-        if type(e) in _LEAF_TYPES or not e._fields:
-            return e  # nothing folds in a name, a constant, an operator
-        for fname in e._fields:
-            value = getattr(e, fname, None)
-            if isinstance(value, gast.AST) and type(value) not in _LEAF_TYPES:
-                new = self.fold(value)
-                if new is not value:
-                    setattr(e, fname, new)
-                    self.edits += 1
-            elif isinstance(value, list):
-                for i, v in enumerate(value):
-                    if isinstance(v, gast.AST):
-                        new = self.fold(v)
-                        if new is not v:
-                            value[i] = new
-                            self.edits += 1
-        if isinstance(e, gast.BinOp):
-            lv, rv = _const(e.left), _const(e.right)
-            if lv is not None and rv is not None:
-                try:
-                    v = _BIN[type(e.op)](lv, rv)
-                    if isinstance(v, (int, float)) and not isinstance(v, bool):
-                        return _num(v)
-                except (KeyError, ArithmeticError, ValueError, TypeError):
-                    pass
-            if isinstance(e.op, gast.Mult):
-                if lv == 1 and self.floaty(e.right):
-                    return e.right
-                if rv == 1 and self.floaty(e.left):
-                    return e.left
-                if lv == -1 and self.floaty(e.right):
-                    return gast.UnaryOp(op=gast.USub(), operand=e.right)
-                if rv == -1 and self.floaty(e.left):
-                    return gast.UnaryOp(op=gast.USub(), operand=e.left)
-            if isinstance(e.op, gast.Div) and rv == 1 and self.floaty(e.left):
-                return e.left
-            if isinstance(e.op, gast.Pow) and rv == 1 and self.floaty(e.left):
-                return e.left
-            if isinstance(e.op, gast.Add) and isinstance(e.right, gast.UnaryOp) \
-                    and isinstance(e.right.op, gast.USub):
-                return gast.BinOp(left=e.left, op=gast.Sub(), right=e.right.operand)
-            if isinstance(e.op, gast.Sub) and isinstance(e.right, gast.UnaryOp) \
-                    and isinstance(e.right.op, gast.USub):
-                return gast.BinOp(left=e.left, op=gast.Add(), right=e.right.operand)
-            if isinstance(e.op, gast.Add) and isinstance(e.left, gast.UnaryOp) \
-                    and isinstance(e.left.op, gast.USub):
-                return gast.BinOp(left=e.right, op=gast.Sub(), right=e.left.operand)
-        if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
-            v = _const(e.operand)
-            if isinstance(v, bool):
-                v = None
-            if v is not None:
-                return _num(-v)
-            if isinstance(e.operand, gast.UnaryOp) and isinstance(e.operand.op, gast.USub):
-                return e.operand.operand
-        return e
+                        and v.left.id == a and read.get(a, -1) <= i:
+                    first = values[i]
+                    if all(written.get(n, -1) <= i for n in first.value_reads) and \
+                            written.get(a, -1) <= i and a not in _reads(v.right):
+                        v.left = out[i].value
+                        if first.fixed and entry.fixed:  # (e1 and e2 fold to themselves)
+                            new = self._binop(v)
+                            fixed = new is v
+                        else:
+                            edits = self.edits
+                            new = self.fold(v)
+                            fixed = new is v and self.edits == edits
+                        t.value = new
+                        entry = facts.fused(t, first, entry, a)
+                        entry.settled = entry.fixed = fixed
+                        dropped.add(i)
+                        self.changed = True
+                last[a] = j
+                values[j] = entry
+            read.update(fromkeys(entry.reads, j))
+            written.update(fromkeys(entry.writes, j))
+        return [t for k, t in enumerate(out) if k not in dropped] if dropped else out
 
     # -- dead code ------------------------------------------------------------------------
     def pure(self, value) -> bool:
@@ -287,8 +228,19 @@ class _Opt:
         facts = self.facts
         out = []
         live = set(live)  # (updated in place from here on)
+        known = facts.known
         for s in reversed(stmts):
-            if isinstance(s, gast.Assign) and not isinstance(s.targets[0], gast.Name) \
+            if type(s) is _Assign and type(s.targets[0]) is _Name:
+                entry = known(id(s))
+                if entry is None or entry.stmt is not s:
+                    entry = facts.entry(s)
+                if live.isdisjoint(entry.writes) and facts.pure_value(s):
+                    self.changed = True
+                    continue
+                live -= entry.writes
+                live |= entry.value_reads
+                out.append(s)
+            elif isinstance(s, gast.Assign) and not isinstance(s.targets[0], gast.Name) \
                     and not isinstance(s.targets[0], gast.Tuple):
                 live |= facts.reads(s)  # x[i] = v writes into x: an effect
                 out.append(s)
@@ -338,39 +290,33 @@ class _Opt:
         return _prune_comments(out), live
 
 
-def _simple_assign(s) -> bool:
-    return isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(
-        s.targets[0], gast.Name)
+def _sums(stmts) -> bool:
+    """Whether ``fuse`` may find an ``a = a + e2`` in ``stmts``."""
+    for t in stmts:
+        if type(t) is gast.Assign:
+            v = t.value
+            if isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add) and isinstance(
+                    v.left, gast.Name) and isinstance(t.targets[0], gast.Name) and \
+                    v.left.id == t.targets[0].id:
+                return True
+        elif isinstance(t, (gast.If, gast.For, gast.While)):
+            return True  # (fuse looks into their bodies)
+        elif isinstance(t, gast.Assign):
+            return True
+    return False
 
 
 def _prune_comments(stmts):
     """Drop labels with nothing under them."""
     out = []
     for i, s in enumerate(stmts):
-        if _is_comment(s) and not s.value.value[len(COMMENT):].startswith("="):
+        if type(s) is gast.Expr and _is_comment(s) and \
+                not s.value.value[len(COMMENT):].startswith("="):
             nxt = stmts[i + 1] if i + 1 < len(stmts) else None
             if nxt is None or _is_comment(nxt) or isinstance(nxt, gast.Return):
                 continue
         out.append(s)
     return out
-
-
-def _const(e):
-    if isinstance(e, gast.Constant) and isinstance(e.value, numbers.Number) \
-            and not isinstance(e.value, (bool, complex)):
-        return e.value
-    return None
-
-
-def _num(v):
-    return gast.Constant(value=v, kind=None)
-
-
-_BIN = {
-    gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
-    gast.Mult: lambda a, b: a * b, gast.Div: lambda a, b: a / b,
-    gast.Pow: lambda a, b: a ** b if abs(b) < 64 else None,
-}
 
 
 def run(stmts, floats=(), pure_call=lambda call: False, live_out=None, max_rounds=10):
@@ -382,11 +328,20 @@ def run(stmts, floats=(), pure_call=lambda call: False, live_out=None, max_round
         pure_call: ``call node -> bool``, true for calls without effects.
         live_out: names live at the end when the body has no ``return``.
     """
-    opt = _Opt(set(floats), pure_call, written_in_place(stmts))
-    for _ in range(max_rounds):
+    opt = _Opt(set(floats), pure_call)
+    if not opt.facts.scan(stmts):  # (the entries the first round needs, made at once)
+        opt.written = written_in_place(stmts)
+    # dce's output, given to dce again, comes out as it went in where no if or loop
+    # is (dce puts a new pass into an emptied body): a round in which propagate and
+    # fuse changed nothing ends there
+    flat = not any(isinstance(s, (gast.If, gast.For, gast.While)) for s in stmts)
+    for round_ in range(max_rounds):
         opt.changed = False
+        edits = opt.edits
         stmts = opt.propagate(stmts)
         stmts = opt.fuse(stmts)
+        if round_ and flat and not opt.changed and opt.edits == edits:
+            break
         stmts, _ = opt.dce(stmts, set(live_out or ()))
         if not opt.changed:
             break
