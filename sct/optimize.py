@@ -1,10 +1,11 @@
 """Dead code elimination, constant folding and copy propagation, to a fixed point.
 
 Runs on the statement lists of a generated function. Copies (``a = b``) and constants
-are forwarded within straight-line code; multiplications by one and additions of zero
-fold away where the other operand is known to be a float; statements whose results
-are never read are removed, except calls that may have effects (pushes, pops, unknown
-functions).
+are forwarded within straight-line code; operations on two constants are computed,
+multiplications and divisions by one (and by minus one, to a negation) fold away where
+the other operand is known to be a float, and an added negation becomes a
+subtraction; statements whose results are never read are removed, except calls that
+may have effects (pushes, pops, unknown functions).
 
 Each round runs the passes over the whole body again, until one changes nothing; what
 keeps the repeats cheap lives beside this module: facts.py's table (what a statement
