@@ -55,14 +55,29 @@ def _head(s):
     return None
 
 
-class _Put(walk.Transformer):
-    def __init__(self, name, value):
-        self.name, self.value = name, value
-
-    def visit_Name(self, node):
-        if node.id == self.name and isinstance(node.ctx, gast.Load):
-            return self.value
-        return node
+def _put(expr, name, value):
+    """``expr`` with ``value`` in place of its reads of ``name`` (what a
+    ``NodeTransformer`` replacing those ``Name`` nodes does, without a visit of
+    every node)."""
+    if type(expr) is gast.Name:
+        return value if expr.id == name and isinstance(expr.ctx, gast.Load) else expr
+    todo = [expr]
+    for n in todo:
+        for field in n._fields:
+            v = getattr(n, field, None)
+            if type(v) is list:
+                for i, x in enumerate(v):
+                    if type(x) is gast.Name:
+                        if x.id == name and isinstance(x.ctx, gast.Load):
+                            v[i] = value
+                    elif isinstance(x, gast.AST):
+                        todo.append(x)
+            elif type(v) is gast.Name:
+                if v.id == name and isinstance(v.ctx, gast.Load):
+                    setattr(n, field, value)
+            elif isinstance(v, gast.AST):
+                todo.append(v)
+    return expr
 
 
 def run(stmts, temporaries, pure_call, user_names=None) -> list:
@@ -71,23 +86,38 @@ def run(stmts, temporaries, pure_call, user_names=None) -> list:
     Given ``user_names``, a copy ``a = b`` to any other name (an adjoint handed on
     unchanged, ``e_bar = s_bar``) is folded too.
     """
-    module = gast.Module(body=stmts, type_ignores=[])
     loads: dict = {}
     stores: dict = {}
-    for n in walk.name_nodes(module):
+    for n in walk.name_nodes(gast.Module(body=stmts, type_ignores=[])):
         table = loads if isinstance(n.ctx, gast.Load) else stores
         table[n.id] = table.get(n.id, 0) + 1
     names = set(temporaries)
     if user_names is not None:
-        names |= {n.targets[0].id for n in walk.nodes(module) if type(n) is gast.Assign
-                  and type(n.value) is gast.Name and type(n.targets[0]) is gast.Name
-                  and n.targets[0].id not in user_names}
+        names |= {n.targets[0].id for n in _assignments(stmts) if type(n.value) is gast.Name
+                  and type(n.targets[0]) is gast.Name and n.targets[0].id not in user_names}
     single = {t for t in names if loads.get(t) == 1 and stores.get(t) == 1}
     if single:
         _block(stmts, single, pure_call)
     return stmts
 
 
+def _assignments(stmts) -> list:
+    """The assignments in ``stmts`` and the blocks nested in them: statements, found
+    without a walk of the expressions."""
+    out = []
+    todo = list(stmts)
+    for s in todo:
+        if type(s) is gast.Assign:
+            out.append(s)
+            continue
+        for field in s._fields:  # (bodies, and handlers and cases, which hold bodies)
+            v = getattr(s, field, None)
+            if type(v) is list and v and isinstance(v[0], _BLOCK_ITEMS):
+                todo.extend(v)
+    return out
+
+
+_BLOCK_ITEMS = (gast.stmt, gast.excepthandler, gast.match_case)
 LOOKAHEAD = 6  # statements a temporary may be carried past to its reader
 
 
@@ -105,7 +135,7 @@ def _block(stmts, single, pure_call):
                 _pure(s.value, pure_call):
             j = _reader(stmts, i, s.targets[0].id, walk.reads(s.value), pure_call)
             if j is not None:
-                _set_head(stmts[j], _Put(s.targets[0].id, s.value).visit(_head(stmts[j])))
+                _set_head(stmts[j], _put(_head(stmts[j]), s.targets[0].id, s.value))
                 del stmts[i]
         i -= 1
 
