@@ -52,11 +52,37 @@ _LOOPS = (gast.For, gast.While)
 
 def run(stmts, ctx) -> list:
     """``stmts`` (a function body) with per-pass outer products summed after loops."""
-    for n in walk.nodes(gast.Module(body=stmts, type_ignores=[])):
-        if isinstance(n, gast.AugAssign) or (
-                isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)):
-            return stmts  # values written in place: a list of them would change
+    if _in_place(stmts):
+        return stmts  # values written in place: a list of them would change
     return _block(stmts, ctx)
+
+
+def _in_place(stmts) -> bool:
+    """Whether ``stmts`` hold an augmented assignment or an assignment into an item,
+    anywhere: a walk of every node but the names (half of them), which hold neither
+    (unless annotated)."""
+    todo = list(stmts)
+    push, extend = todo.append, todo.extend
+    for n in todo:
+        t = type(n)
+        if t is gast.BinOp:  # (the commonest nodes first)
+            push(n.left)
+            push(n.right)
+        elif t is gast.Name:
+            if getattr(n, "annotation", None) is not None:
+                push(n.annotation)
+        elif t is gast.Constant:
+            continue
+        elif t is gast.AugAssign or t is gast.Subscript and type(n.ctx) is gast.Store:
+            return True
+        else:
+            for field in n._fields:
+                v = getattr(n, field, None)
+                if type(v) is list:
+                    extend([x for x in v if isinstance(x, gast.AST)])
+                elif isinstance(v, gast.AST):
+                    push(v)
+    return False
 
 
 def _block(stmts, ctx):

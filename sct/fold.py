@@ -28,6 +28,7 @@ from __future__ import annotations
 import gast
 
 from . import walk
+from .survey import statements
 
 # (walk.nodes lists no contexts or operators: a Store sits under a Name, not listed)
 _PURE_NODES = (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Subscript, gast.Attribute,
@@ -93,7 +94,8 @@ def run(stmts, temporaries, pure_call, user_names=None) -> list:
         table[n.id] = table.get(n.id, 0) + 1
     names = set(temporaries)
     if user_names is not None:
-        names |= {n.targets[0].id for n in _assignments(stmts) if type(n.value) is gast.Name
+        names |= {n.targets[0].id for n in statements(stmts) if type(n) is gast.Assign
+                  and type(n.value) is gast.Name
                   and type(n.targets[0]) is gast.Name and n.targets[0].id not in user_names}
     single = {t for t in names if loads.get(t) == 1 and stores.get(t) == 1}
     if single:
@@ -101,23 +103,6 @@ def run(stmts, temporaries, pure_call, user_names=None) -> list:
     return stmts
 
 
-def _assignments(stmts) -> list:
-    """The assignments in ``stmts`` and the blocks nested in them: statements, found
-    without a walk of the expressions."""
-    out = []
-    todo = list(stmts)
-    for s in todo:
-        if type(s) is gast.Assign:
-            out.append(s)
-            continue
-        for field in s._fields:  # (bodies, and handlers and cases, which hold bodies)
-            v = getattr(s, field, None)
-            if type(v) is list and v and isinstance(v[0], _BLOCK_ITEMS):
-                todo.extend(v)
-    return out
-
-
-_BLOCK_ITEMS = (gast.stmt, gast.excepthandler, gast.match_case)
 LOOKAHEAD = 6  # statements a temporary may be carried past to its reader
 
 

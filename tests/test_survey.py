@@ -61,3 +61,11 @@ def test_annotated_names_are_told():
     body = gast.parse("def g(a: int):\n    return a\nb = g(1)").body
     assert survey(body, set()).annotated
     assert not survey(gast.parse("b = g(1)").body, set()).annotated
+
+
+def test_the_statements_in_walk_order():
+    from sct.survey import statements
+    kinds = (gast.stmt, gast.excepthandler, gast.match_case)
+    for body in _bodies():
+        everything = walk.nodes(gast.Module(body=body, type_ignores=[]))[1:]
+        assert statements(body) == [n for n in everything if isinstance(n, kinds)]
