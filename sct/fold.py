@@ -27,22 +27,31 @@ from __future__ import annotations
 
 import gast
 
-from . import walk
-from .survey import statements
+from . import survey, walk
 
 # (walk.nodes lists no contexts or operators: a Store sits under a Name, not listed)
 _PURE_NODES = (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Subscript, gast.Attribute,
                gast.Name, gast.Constant, gast.Tuple, gast.Slice, gast.Call, gast.keyword)
 
 
-def _pure(expr, pure_call) -> bool:
-    """No effects and no writes: safe to evaluate later in the next statement."""
-    for n in walk.nodes(expr):
+def _pure(nodes, pure_call) -> bool:
+    """No effects and no writes: safe to evaluate later in the next statement.
+    ``nodes``: ``walk.nodes`` of the expression."""
+    for n in nodes:
         if not isinstance(n, _PURE_NODES):
             return False
         if isinstance(n, gast.Call) and not pure_call(n):
             return False
     return True
+
+
+def _reads(nodes, expr) -> set:
+    """``walk.reads(expr)``, from ``nodes = walk.nodes(expr)``: one walk serves both
+    questions asked of an expression."""
+    names = [n for n in nodes if type(n) is gast.Name]
+    if any(getattr(n, "annotation", None) is not None for n in names):
+        return walk.reads(expr)  # (walk.reads does not look inside an annotation)
+    return {n.id for n in names if type(n.ctx) is gast.Load}
 
 
 def _head(s):
@@ -89,13 +98,13 @@ def run(stmts, temporaries, pure_call, user_names=None) -> list:
     """
     loads: dict = {}
     stores: dict = {}
-    for n in walk.name_nodes(gast.Module(body=stmts, type_ignores=[])):
+    for n in survey.names(stmts):  # (walk.name_nodes, faster)
         table = loads if isinstance(n.ctx, gast.Load) else stores
         table[n.id] = table.get(n.id, 0) + 1
     names = set(temporaries)
     if user_names is not None:
-        names |= {n.targets[0].id for n in statements(stmts) if type(n) is gast.Assign
-                  and type(n.value) is gast.Name
+        names |= {n.targets[0].id for n in survey.statements(stmts)
+                  if type(n) is gast.Assign and type(n.value) is gast.Name
                   and type(n.targets[0]) is gast.Name and n.targets[0].id not in user_names}
     single = {t for t in names if loads.get(t) == 1 and stores.get(t) == 1}
     if single:
@@ -116,12 +125,13 @@ def _block(stmts, single, pure_call):
     while i >= 0:
         s = stmts[i]
         if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(
-                s.targets[0], gast.Name) and s.targets[0].id in single and \
-                _pure(s.value, pure_call):
-            j = _reader(stmts, i, s.targets[0].id, walk.reads(s.value), pure_call)
-            if j is not None:
-                _set_head(stmts[j], _put(_head(stmts[j]), s.targets[0].id, s.value))
-                del stmts[i]
+                s.targets[0], gast.Name) and s.targets[0].id in single:
+            nodes = walk.nodes(s.value)
+            if _pure(nodes, pure_call):
+                j = _reader(stmts, i, s.targets[0].id, _reads(nodes, s.value), pure_call)
+                if j is not None:
+                    _set_head(stmts[j], _put(_head(stmts[j]), s.targets[0].id, s.value))
+                    del stmts[i]
         i -= 1
 
 
@@ -133,18 +143,20 @@ def _reader(stmts, i, name, operands, pure_call):
     for j in range(i + 1, min(len(stmts), i + 1 + LOOKAHEAD)):
         nxt = stmts[j]
         head = _head(nxt)
-        if head is not None and name in walk.loads(head):
-            return j if _pure(head, pure_call) else None
-        if not (_assigns_apart(nxt, operands, pure_call) or _appends_apart(nxt, operands)):
+        nodes = None if head is None else walk.nodes(head)
+        if head is not None and name in _reads(nodes, head):
+            return j if _pure(nodes, pure_call) else None
+        if not (_assigns_apart(nxt, operands, nodes, pure_call) or
+                _appends_apart(nxt, operands)):
             return None
     return None
 
 
-def _assigns_apart(s, operands, pure_call) -> bool:
-    """``a = <pure>`` with ``a`` not among ``operands``."""
+def _assigns_apart(s, operands, nodes, pure_call) -> bool:
+    """``a = <pure>`` with ``a`` not among ``operands`` (``nodes``: of its value)."""
     return isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(
         s.targets[0], gast.Name) and s.targets[0].id not in operands and \
-        _pure(s.value, pure_call)
+        _pure(nodes, pure_call)
 
 
 def _appends_apart(s, operands) -> bool:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import gast
 
-from .walk import _MARKS
+from .walk import _MARKS, _NO_NAMES
 
 _AST = gast.AST
 _Name = gast.Name
@@ -143,4 +143,46 @@ def statements(stmts) -> list:
             if type(v) is list and v and isinstance(v[0], _BLOCK_ITEMS):
                 extend(v)
     return todo
+
+
+
+def names(stmts) -> list:
+    """Every ``Name`` node under ``stmts``: what ``walk.name_nodes`` finds (not inside
+    a name's annotation either), in another order, faster: a name met as an operand
+    or argument is taken there, not queued.
+
+    >>> import gast
+    >>> sorted(n.id for n in names(gast.parse("y = f(x) + x.T * 2").body))
+    ['f', 'x', 'x', 'y']
+    """
+    todo = list(stmts)
+    found = []
+    take, push, extend = found.append, todo.append, todo.extend
+    skip = _NO_NAMES
+    for n in todo:
+        t = type(n)
+        if t is _BinOp:
+            x = n.left
+            take(x) if type(x) is _Name else push(x)
+            x = n.right
+            take(x) if type(x) is _Name else push(x)
+        elif t is _Name:
+            take(n)
+        elif t is _Call:
+            x = n.func
+            take(x) if type(x) is _Name else push(x)
+            for x in n.args:
+                take(x) if type(x) is _Name else push(x)
+            extend(n.keywords)
+        elif t is _Attribute:
+            x = n.value
+            take(x) if type(x) is _Name else push(x)
+        elif t not in skip:
+            for field in n._fields:
+                v = getattr(n, field, None)
+                if type(v) is list:
+                    extend([x for x in v if isinstance(x, _AST) and type(x) not in skip])
+                elif isinstance(v, _AST) and type(v) not in skip:
+                    push(v)
+    return found
 

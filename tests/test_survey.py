@@ -69,3 +69,10 @@ def test_the_statements_in_walk_order():
     for body in _bodies():
         everything = walk.nodes(gast.Module(body=body, type_ignores=[]))[1:]
         assert statements(body) == [n for n in everything if isinstance(n, kinds)]
+
+
+def test_the_names_are_those_walk_name_nodes_finds():
+    from sct.survey import names
+    for body in _bodies():
+        expected = walk.name_nodes(gast.Module(body=body, type_ignores=[]))
+        assert sorted(map(id, names(body))) == sorted(map(id, expected))
