@@ -47,9 +47,9 @@ def to_source(tree) -> str:
     """Print a gast tree as source: astor when it works, else ``ast.unparse``."""
     src = None
     if getattr(_astor, "__name__", None) == "astor":  # astor's text, printed faster
-        src = printer.to_source(tree, _plain)
-        if src is not None:
-            return _comments(src, _comment_texts(tree, []))
+        src = printer.to_source(tree, _plain, _comment_line)
+        if src is not None:  # (the comments are printed: what _comments would make)
+            return src.rstrip() + "\n"
     node = _negative_bases(_to_ast(tree))  # (astor reads no line numbers)
     if _astor is not None:
         try:
@@ -78,6 +78,17 @@ def _negative_bases(node):
 def _plain(s) -> bool:
     """Whether ``s`` is a comment marker, which prints as its ``repr``."""
     return s.startswith(COMMENT) and "\n" not in s and "\r" not in s
+
+
+def _comment_line(s):
+    """The line a statement of the comment marker ``s`` turns into (see
+    :func:`_comments`), or ``None`` when ``s`` is no plain marker."""
+    if not _plain(s):
+        return None
+    text = s[len(COMMENT):]
+    if text.startswith("="):
+        text = text[1:]
+    return f"# {text}" if text else ""
 
 
 def _pretty_string(s, *args, **kwargs):
