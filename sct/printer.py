@@ -99,6 +99,7 @@ class _Printer:
         w, e = self.w, self.expr
         if t is gast.Assign:
             self.newline()
+            w("")  # (the new line starts: expressions write straight to ``out``)
             for target in s.targets:
                 e(target, 3)
                 w(" = ")
@@ -109,6 +110,7 @@ class _Printer:
             line = self.comment(v.value) if self.comment and type(v) is gast.Constant \
                 and isinstance(v.value, str) else None
             if line is None:
+                w("")
                 e(v, 5)
             elif line:
                 w(line)
@@ -123,6 +125,7 @@ class _Printer:
                 e(s.value, 11)
         elif t is gast.AugAssign:
             self.newline()
+            w("")
             e(s.target, 5)
             w(f" {_OPS[type(s.op)][0]}= ")
             e(s.value, 5)
@@ -229,7 +232,7 @@ class _Printer:
     # -- expressions: ``pp`` is the precedence the parent hands down -----------------
     def expr(self, e, pp):
         t = type(e)
-        w = self.w
+        w = self.out.append  # (a line is started: see stmt)
         if t is gast.Name:
             w(e.id)
         elif t is gast.Constant:
@@ -284,11 +287,11 @@ class _Printer:
     def comma_list(self, elts):
         for i, x in enumerate(elts):
             if i:
-                self.w(", ")
+                self.out.append(", ")
             self.expr(x, _P["Comma"])
 
     def call(self, e):
-        w = self.w
+        w = self.out.append  # (a line is started: see stmt)
         self.expr(e.func, _HIGHEST)
         w("(")
         p = _P["Comma"] if len(e.args) + len(e.keywords) > 1 else _P["call_one_arg"]
@@ -311,9 +314,7 @@ class _Printer:
         v = e.value
         if isinstance(v, (int, float, complex)):  # (bool too, as in astor)
             paren = _P["Constant"] < pp
-            self.w("(" if paren else "")
-            self.w(_number(v))
-            self.w(")" if paren else "")
+            self.out.append(f"({_number(v)})" if paren else _number(v))
         elif isinstance(v, str) and self.plain(v):
             self.w(repr(v))
         elif isinstance(v, str):
@@ -332,7 +333,7 @@ class _Printer:
 
     def other(self, e, pp):
         t = type(e)
-        w = self.w
+        w = self.out.append  # (a line is started: see stmt)
         if t is gast.Slice:
             p = _P["Slice"]
             if e.lower is not None:
