@@ -162,26 +162,37 @@ def _scan(node, local, names, sites):
     """Depth first, as a NodeTransformer: ``local`` gets the names assigned, ``names``
     every name but the placeholders, ``sites`` ``(holder, field or index, placeholder)``
     for each placeholder (none is looked for in a parameter's annotation)."""
-    for field in node._fields:
+    fields = _FIELDS.get(type(node))
+    if fields is None:
+        fields = _FIELDS[type(node)] = tuple(f for f in node._fields if f not in _NO_NODES)
+    for field in fields:
         v = getattr(node, field, None)
         if type(v) is list:
             for i, x in enumerate(v):
-                if type(x) is gast.Name:
+                t = type(x)
+                if t is gast.Name:
                     if type(x.ctx) is gast.Load and getattr(x, "annotation", None) is None \
                             and not x.id.startswith("__sct_ref"):
                         names.add(x.id)  # (most names: read, nothing under them)
                     else:
                         _name(x, local, names, sites, v, i)
-                elif isinstance(x, gast.AST) and type(x) not in _SKIP:
+                elif t is not gast.Constant and isinstance(x, gast.AST) and t not in _SKIP:
                     _scan(x, local, names, sites)
-        elif type(v) is gast.Name:
-            if type(v.ctx) is gast.Load and getattr(v, "annotation", None) is None and \
-                    not v.id.startswith("__sct_ref"):
-                names.add(v.id)
-            else:
-                _name(v, local, names, sites, node, field)
-        elif isinstance(v, gast.AST) and type(v) not in _SKIP:
-            _scan(v, local, names, sites)
+        else:
+            t = type(v)
+            if t is gast.Name:
+                if type(v.ctx) is gast.Load and getattr(v, "annotation", None) is None \
+                        and not v.id.startswith("__sct_ref"):
+                    names.add(v.id)
+                else:
+                    _name(v, local, names, sites, node, field)
+            elif t is not gast.Constant and isinstance(v, gast.AST) and t not in _SKIP:
+                _scan(v, local, names, sites)
+
+
+_FIELDS: dict = {}  # node class -> the fields that may hold nodes with names
+# (contexts, operators, and strings: a type comment, a constant's kind, an attribute)
+_NO_NODES = frozenset({"ctx", "op", "ops", "type_comment", "kind", "attr"})
 
 
 def _name(x, local, names, sites, holder, key):
