@@ -20,7 +20,6 @@ import math
 import operator
 import re
 import sys
-import textwrap
 import types
 import warnings
 
@@ -215,7 +214,7 @@ def compile_functions(fdefs, ctx, label):
     user_cells = {n: c for n, c in ctx.quoted.cells.items() if n in read}
     names = sorted(set(closure) | set(user_cells))
     factory = "__sct_factory"
-    body = "".join(textwrap.indent(s, "    ") + "\n" for s in sources)
+    body = "".join(_indent(s) + "\n" for s in sources)
     ret = ", ".join(f.name for f in fdefs)
     text = f"def {factory}({', '.join(names)}):\n{body}    return ({ret},)\n"
     filename = f"<sct {label} #{next(_counter)}>"
@@ -238,6 +237,12 @@ def compile_functions(fdefs, ctx, label):
         fn.__module__ = ctx.quoted.fn.__module__
         fns.append(fn)
     return fns, sources
+
+
+def _indent(text):
+    """``textwrap.indent(text, "    ")``, without a call per line."""
+    return "".join(["    " + line if line.strip() else line
+                    for line in text.splitlines(True)])
 
 
 def _cell_value(cell):

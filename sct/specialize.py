@@ -350,8 +350,7 @@ class _Found:
     def __init__(self, stmts, start=None):
         s = survey(stmts, _TYPES, start)
         self.names, self.late = s.names, s.late
-        self.operations = [n for n in s.nodes if type(n) is not gast.Assign]
-        self.binops = [n for n in self.operations if type(n) is gast.BinOp]
+        self.binops = [n for n in s.nodes if type(n) is gast.BinOp]
         self.assigns = [n for n in s.nodes if type(n) is gast.Assign]
         self.calls = [(n, p) for n, p in zip(s.nodes, s.parents) if type(n) is gast.Call]
 
@@ -395,5 +394,6 @@ def run(stmts, ctx) -> tuple:
         if new is not None:
             _replace(parent, call, new)
     for n in found.binops:
-        _unreduce_operands(n, classes)
+        if type(n.left) is gast.Call or type(n.right) is gast.Call:  # (an unreduce?)
+            _unreduce_operands(n, classes)
     return stmts, dropped
