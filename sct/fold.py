@@ -48,10 +48,14 @@ def _pure(nodes, pure_call) -> bool:
 def _reads(nodes, expr) -> set:
     """``walk.reads(expr)``, from ``nodes = walk.nodes(expr)``: one walk serves both
     questions asked of an expression."""
-    names = [n for n in nodes if type(n) is gast.Name]
-    if any(getattr(n, "annotation", None) is not None for n in names):
-        return walk.reads(expr)  # (walk.reads does not look inside an annotation)
-    return {n.id for n in names if type(n.ctx) is gast.Load}
+    out = set()
+    for n in nodes:
+        if type(n) is gast.Name:
+            if getattr(n, "annotation", None) is not None:
+                return walk.reads(expr)  # (walk.reads does not look inside one)
+            if type(n.ctx) is gast.Load:
+                out.add(n.id)
+    return out
 
 
 def _head(s):
