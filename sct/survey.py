@@ -1,11 +1,13 @@
-"""One walk of a function body that sorts its nodes by type, for the passes after the
-optimizer.
+"""Walks of a function body for the passes after the optimizer, cheaper than a
+``walk.nodes`` per question.
 
-Those passes (specialize, fold, escape, emit) each asked several questions of the
+Those passes (batch, specialize, fold, escape) each asked several questions of the
 whole body (which names are read, which assignments and calls there are), each with
-a walk of its own. :func:`survey` walks once and files the nodes each pass asks
-about; they come out in the order :func:`walk.nodes` lists them (breadth first),
-so a pass that depends on that order sees the same one.
+a walk of its own. :func:`survey` walks once and files the nodes a pass asks about,
+with their parents; they come out in the order :func:`walk.nodes` lists them
+(breadth first), so a pass that depends on that order sees the same one.
+:func:`statements` finds the statements without a visit of the expressions, and
+:func:`names` the names as ``walk.name_nodes`` does, in another order.
 
 >>> import gast
 >>> from sct import walk
