@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import gast
 
-from . import walk
+from . import survey, walk
 from .normalize import assign, load
 from .runtime import matmul_adjoint_a, matmul_adjoint_a_sum
 
@@ -52,11 +52,39 @@ _LOOPS = (gast.For, gast.While)
 
 def run(stmts, ctx) -> list:
     """``stmts`` (a function body) with per-pass outer products summed after loops."""
-    for n in walk.nodes(gast.Module(body=stmts, type_ignores=[])):
-        if isinstance(n, gast.AugAssign) or (
-                isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)):
-            return stmts  # values written in place: a list of them would change
+    if not any(isinstance(s, _LOOPS) for s in survey.statements(stmts)):
+        return stmts  # no loop: nothing to sum after one (and no walk of every node)
+    if _in_place(stmts):
+        return stmts  # values written in place: a list of them would change
     return _block(stmts, ctx)
+
+
+def _in_place(stmts) -> bool:
+    """Whether ``stmts`` hold an augmented assignment or an assignment into an item,
+    anywhere: a walk of every node but the names (half of them), which hold neither
+    (unless annotated)."""
+    todo = list(stmts)
+    push, extend = todo.append, todo.extend
+    for n in todo:
+        t = type(n)
+        if t is gast.BinOp:  # (the commonest nodes first)
+            push(n.left)
+            push(n.right)
+        elif t is gast.Name:
+            if getattr(n, "annotation", None) is not None:
+                push(n.annotation)
+        elif t is gast.Constant:
+            continue
+        elif t is gast.AugAssign or t is gast.Subscript and type(n.ctx) is gast.Store:
+            return True
+        else:
+            for field in n._fields:
+                v = getattr(n, field, None)
+                if type(v) is list:
+                    extend([x for x in v if isinstance(x, gast.AST)])
+                elif isinstance(v, gast.AST):
+                    push(v)
+    return False
 
 
 def _block(stmts, ctx):

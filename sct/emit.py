@@ -1,10 +1,8 @@
 """Tree -> source -> function, with names for referenced objects, linecache and comments.
 
 References to objects (NumPy functions, runtime helpers, derived callees) are
-placeholders until here. A NumPy or ``math`` function is written through the user's
-own alias (``np.cos``) when the user's globals bind that name to that module and the
-generated function does not use the name for a local; anything else is bound in the
-generated function's closure under a name that clashes with nothing.
+placeholders until here, where refs.py names them: through the user's own alias
+(``np.cos``), or in the generated function's closure.
 
 The function is created with the user's module as its globals (so globals are read at
 call time, as Python would) without adding anything to that module. Its source is
@@ -15,7 +13,6 @@ the generated lines.
 from __future__ import annotations
 
 import ast
-import builtins
 import inspect
 import itertools
 import linecache
@@ -23,15 +20,13 @@ import math
 import operator
 import re
 import sys
-import textwrap
 import types
 import warnings
 
 import gast
 
-from . import printer, walk
-import numpy as np
-
+from . import printer
+from .refs import resolve, resolve_refs  # noqa: F401 (resolve_refs: emit's own name)
 from .reverse import COMMENT
 
 try:  # astor prints the code; it warns on import on Python 3.12+, and may fail later
@@ -44,7 +39,6 @@ try:  # astor prints the code; it warns on import on Python 3.12+, and may fail 
 except Exception:  # pragma: no cover - depends on the installed astor
     _astor = None
 
-_MODULES = [np, np.linalg, math, np.random]
 _counter = itertools.count(1)
 
 
@@ -52,9 +46,9 @@ def to_source(tree) -> str:
     """Print a gast tree as source: astor when it works, else ``ast.unparse``."""
     src = None
     if getattr(_astor, "__name__", None) == "astor":  # astor's text, printed faster
-        src = printer.to_source(tree, _plain)
-        if src is not None:
-            return _comments(src, _comment_texts(tree, []))
+        src = printer.to_source(tree, _plain, _comment_line)
+        if src is not None:  # (the comments are printed: what _comments would make)
+            return src.rstrip() + "\n"
     node = _negative_bases(_to_ast(tree))  # (astor reads no line numbers)
     if _astor is not None:
         try:
@@ -83,6 +77,17 @@ def _negative_bases(node):
 def _plain(s) -> bool:
     """Whether ``s`` is a comment marker, which prints as its ``repr``."""
     return s.startswith(COMMENT) and "\n" not in s and "\r" not in s
+
+
+def _comment_line(s):
+    """The line a statement of the comment marker ``s`` turns into (see
+    :func:`_comments`), or ``None`` when ``s`` is no plain marker."""
+    if not _plain(s):
+        return None
+    text = s[len(COMMENT):]
+    if text.startswith("="):
+        text = text[1:]
+    return f"# {text}" if text else ""
 
 
 def _pretty_string(s, *args, **kwargs):
@@ -197,121 +202,6 @@ def _comments(src: str, texts=None) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def _module_path(obj):
-    """``(module, attribute)`` when ``obj`` is a public NumPy/math function."""
-    for mod in _MODULES:
-        name = getattr(obj, "__name__", None)
-        if name and getattr(mod, name, None) is obj:
-            return mod, name
-    return None
-
-
-def _builtin_name(obj):
-    name = getattr(obj, "__name__", None)
-    if name and getattr(builtins, name, None) is obj:
-        return name
-    return None
-
-
-class Naming:
-    """Chooses how generated code names each referenced object."""
-
-    def __init__(self, ctx, local_names):
-        self.ctx = ctx
-        self.locals = set(local_names)
-        self.closure: dict = {}  # name -> object
-        self.by_obj: dict = {}
-        self.aliases: dict = {}  # id(module) -> how generated code names it
-
-    def expr(self, obj):
-        key = id(obj)
-        if key in self.by_obj:
-            return self.by_obj[key]
-        e = self._choose(obj)
-        self.by_obj[key] = e
-        return e
-
-    def _choose(self, obj):
-        g = self.ctx.quoted.globals
-        path = _module_path(obj)
-        if path is not None:
-            mod, attr = path
-            alias = self.aliases.get(id(mod))
-            if alias is None:  # (the same answer for every function of the module)
-                alias = self._user_alias(mod)
-                if alias is None and mod is not np and self._user_alias(np):
-                    # np.linalg.solve, as the user writes it, when np is numpy
-                    alias = f"{self._user_alias(np)}.{mod.__name__.split('.')[-1]}"
-                if alias is None:
-                    alias = self.bind(mod.__name__.split(".")[-1] if mod is not np
-                                      else "numpy", mod)
-                self.aliases[id(mod)] = alias
-            return f"{alias}.{attr}"
-        bname = _builtin_name(obj)
-        if bname is not None and bname not in self.locals and g.get(bname, obj) is obj:
-            return bname
-        if isinstance(obj, (bool, int, float, str, type(None))):
-            return repr(obj)
-        base = getattr(obj, "__name__", None) or type(obj).__name__.lower()
-        return self.bind(base, obj)
-
-    def _user_alias(self, mod):
-        """The shortest public name the user's globals bind to ``mod``, if any."""
-        g = self.ctx.quoted.globals
-        return next((k for k, v in sorted(g.items(), key=lambda kv: len(kv[0]))
-                     if v is mod and k not in self.locals and not k.startswith("_")),
-                    None)
-
-    def bind(self, base, obj):
-        for name, o in self.closure.items():
-            if o is obj:
-                return name
-        name = self.ctx.namer.fresh(base)
-        while name in self.locals:
-            name = self.ctx.namer.fresh(base)
-        self.closure[name] = obj
-        return name
-
-
-def resolve_refs(fdefs, ctx):
-    """Replace reference placeholders in ``fdefs`` by names; returns the closure dict."""
-    local = set()
-    for fdef in fdefs:
-        local |= {n.id for n in walk.nodes(fdef) if isinstance(n, gast.Name)
-                  and isinstance(n.ctx, (gast.Store, gast.Param))}
-        local |= {a.id for a in fdef.args.args + fdef.args.kwonlyargs}
-    naming = Naming(ctx, local)
-    parsed: dict = {}  # text -> its expression, parsed once
-
-    def replace(node):
-        text = naming.expr(ctx.refs[node.id])
-        if "." in text or not text.isidentifier():
-            if text not in parsed:
-                parsed[text] = gast.parse(text, mode="eval").body
-            return walk.clone(parsed[text])
-        return gast.Name(id=text, ctx=gast.Load(), annotation=None, type_comment=None)
-
-    def visit(node):  # depth first, as a NodeTransformer: names are chosen in order
-        for field in node._fields:
-            v = getattr(node, field, None)
-            if type(v) is list:
-                for i, x in enumerate(v):
-                    if type(x) is gast.Name:
-                        if x.id.startswith("__sct_ref"):
-                            v[i] = replace(x)
-                    elif isinstance(x, gast.AST):
-                        visit(x)
-            elif type(v) is gast.Name:
-                if v.id.startswith("__sct_ref"):
-                    setattr(node, field, replace(v))
-            elif isinstance(v, gast.AST):
-                visit(v)
-
-    for fdef in fdefs:
-        visit(fdef)
-    return naming.closure
-
-
 def compile_functions(fdefs, ctx, label):
     """Source and function objects of ``fdefs``, bound to the user's globals.
 
@@ -319,14 +209,12 @@ def compile_functions(fdefs, ctx, label):
     so it reads them live, as the user's function does; the objects sct refers to get
     cells of their own.
     """
-    closure = resolve_refs(fdefs, ctx)
+    closure, read = resolve(fdefs, ctx)
     sources = [to_source(fdef) for fdef in fdefs]
-    user_cells = {n: c for n, c in ctx.quoted.cells.items()
-                  if any(isinstance(x, gast.Name) and x.id == n
-                         for f in fdefs for x in walk.nodes(f))}
+    user_cells = {n: c for n, c in ctx.quoted.cells.items() if n in read}
     names = sorted(set(closure) | set(user_cells))
     factory = "__sct_factory"
-    body = "".join(textwrap.indent(s, "    ") + "\n" for s in sources)
+    body = "".join(_indent(s) + "\n" for s in sources)
     ret = ", ".join(f.name for f in fdefs)
     text = f"def {factory}({', '.join(names)}):\n{body}    return ({ret},)\n"
     filename = f"<sct {label} #{next(_counter)}>"
@@ -349,6 +237,12 @@ def compile_functions(fdefs, ctx, label):
         fn.__module__ = ctx.quoted.fn.__module__
         fns.append(fn)
     return fns, sources
+
+
+def _indent(text):
+    """``textwrap.indent(text, "    ")``, without a call per line."""
+    return "".join(["    " + line if line.strip() else line
+                    for line in text.splitlines(True)])
 
 
 def _cell_value(cell):

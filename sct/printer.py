@@ -16,9 +16,9 @@ def f(x, y=2):
 
 from __future__ import annotations
 
-import math
-
 import gast
+
+from .numtext import negative as _negative, number as _number
 
 # astor's precedence table (astor/op_util.py): a child is wrapped in parentheses when
 # its own precedence is below the one its parent hands down
@@ -45,10 +45,13 @@ class Unsupported(Exception):
     """A node this printer does not print as astor would."""
 
 
-def to_source(tree, plain=lambda s: False) -> str | None:
+def to_source(tree, plain=lambda s: False, comment=None) -> str | None:
     """astor's ``to_source(tree)`` text, or ``None``. ``plain(s)``: whether the string
-    ``s`` prints as its ``repr`` wherever it is (sct's comment markers)."""
+    ``s`` prints as its ``repr`` wherever it is (sct's comment markers);
+    ``comment(s)``: the line that a statement of the string ``s`` alone prints as
+    instead (a blank line for ``""``), or ``None``: the statement as astor prints it."""
     p = _Printer(plain)
+    p.comment = comment
     try:
         p.stmt(tree) if not isinstance(tree, gast.Module) else p.stmts(tree.body)
     except Unsupported:
@@ -58,35 +61,6 @@ def to_source(tree, plain=lambda s: False) -> str | None:
     if out and out[0] and set(out[0]) == {"\n"}:
         out[0] = ""
     return "".join(out)
-
-
-def _negative(e) -> bool:
-    """A constant whose text starts with a minus sign."""
-    return type(e) is gast.Constant and isinstance(e.value, (int, float)) and \
-        _number(e.value).startswith("-")
-
-
-def _number(value) -> str:
-    """astor's text of a number (infinity as 1e1000, NaN as 1e1000-1e1000)."""
-    def part(x, imaginary):
-        s = "j" if imaginary else ""
-        try:
-            if math.isinf(x):
-                return ("-1e1000" if x < 0 else "1e1000") + s
-            if math.isnan(x):
-                return f"(1e1000{s}-1e1000{s})"
-        except OverflowError:  # an int too large for a float
-            pass
-        return repr(x) + s
-
-    if not isinstance(value, complex):
-        return part(value, False)
-    real, imag = part(value.real, False), part(value.imag, True)
-    if value.real == 0:
-        return imag
-    if value.imag == 0:
-        return f"({real}+0j)"
-    return f"({real}{'' if imag.startswith('-') else '+'}{imag})"
 
 
 class _Printer:
@@ -125,13 +99,24 @@ class _Printer:
         w, e = self.w, self.expr
         if t is gast.Assign:
             self.newline()
+            w("")  # (the new line starts: expressions write straight to ``out``)
             for target in s.targets:
                 e(target, 3)
                 w(" = ")
             e(s.value, 3)
         elif t is gast.Expr:
             self.newline()
-            e(s.value, 5)
+            v = s.value
+            line = self.comment(v.value) if self.comment and type(v) is gast.Constant \
+                and isinstance(v.value, str) else None
+            if line is None:
+                w("")
+                e(v, 5)
+            elif line:
+                w(line)
+            else:  # (a blank line, without the indentation)
+                w("")
+                self.out[-1] = ""
         elif t is gast.Return:
             self.newline()
             w("return")
@@ -140,6 +125,7 @@ class _Printer:
                 e(s.value, 11)
         elif t is gast.AugAssign:
             self.newline()
+            w("")
             e(s.target, 5)
             w(f" {_OPS[type(s.op)][0]}= ")
             e(s.value, 5)
@@ -246,7 +232,7 @@ class _Printer:
     # -- expressions: ``pp`` is the precedence the parent hands down -----------------
     def expr(self, e, pp):
         t = type(e)
-        w = self.w
+        w = self.out.append  # (a line is started: see stmt)
         if t is gast.Name:
             w(e.id)
         elif t is gast.Constant:
@@ -301,11 +287,11 @@ class _Printer:
     def comma_list(self, elts):
         for i, x in enumerate(elts):
             if i:
-                self.w(", ")
+                self.out.append(", ")
             self.expr(x, _P["Comma"])
 
     def call(self, e):
-        w = self.w
+        w = self.out.append  # (a line is started: see stmt)
         self.expr(e.func, _HIGHEST)
         w("(")
         p = _P["Comma"] if len(e.args) + len(e.keywords) > 1 else _P["call_one_arg"]
@@ -328,9 +314,7 @@ class _Printer:
         v = e.value
         if isinstance(v, (int, float, complex)):  # (bool too, as in astor)
             paren = _P["Constant"] < pp
-            self.w("(" if paren else "")
-            self.w(_number(v))
-            self.w(")" if paren else "")
+            self.out.append(f"({_number(v)})" if paren else _number(v))
         elif isinstance(v, str) and self.plain(v):
             self.w(repr(v))
         elif isinstance(v, str):
@@ -349,7 +333,7 @@ class _Printer:
 
     def other(self, e, pp):
         t = type(e)
-        w = self.w
+        w = self.out.append  # (a line is started: see stmt)
         if t is gast.Slice:
             p = _P["Slice"]
             if e.lower is not None:

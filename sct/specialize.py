@@ -35,6 +35,7 @@ import gast
 import numpy as np
 
 from . import walk
+from .survey import survey
 from .normalize import constant, load
 from .reverse import COMMENT
 from .runtime import (extremum_mask, matmul_adjoint_a, matmul_adjoint_b, reduced_count,
@@ -159,25 +160,29 @@ def _spreads_up(chain, x, classes):
     return False
 
 
-def _spread_uses(all_nodes, classes):
+def _spread_uses(found, classes):
     """``{assignment: kept g}`` for ``t = unreduce(...)`` whose every read spreads it."""
     assigned: dict = {}
+    for n in found.assigns:
+        if len(n.targets) == 1 and type(n.targets[0]) is gast.Name:
+            assigned.setdefault(n.targets[0].id, []).append(n)
+    # (only a name assigned once, a call of four arguments, is a candidate)
+    candidates = {name for name, defs in assigned.items() if len(defs) == 1 and type(
+        defs[0].value) is gast.Call and len(defs[0].value.args) == 4}
+    if not candidates:
+        return {}
     parents: dict = {}  # id(operand) -> (the BinOp, the other operand)
+    for n in found.binops:
+        parents[id(n.left)] = (n, n.right)
+        parents[id(n.right)] = (n, n.left)
     loads: dict = {}
-    for n in all_nodes:
-        t = type(n)
-        if t is gast.Name:
-            if type(n.ctx) is gast.Load:
-                loads[n.id] = loads.get(n.id, 0) + 1
-        elif t is gast.Assign:
-            if len(n.targets) == 1 and type(n.targets[0]) is gast.Name:
-                assigned.setdefault(n.targets[0].id, []).append(n)
-        elif t is gast.BinOp:
-            parents[id(n.left)] = (n, n.right)
-            parents[id(n.right)] = (n, n.left)
     reads: dict = {}
-    for n in all_nodes:
-        if type(n) is gast.Name and id(n) in parents:
+    for n in found.names:
+        if n.id not in candidates:
+            continue
+        if type(n.ctx) is gast.Load:
+            loads[n.id] = loads.get(n.id, 0) + 1
+        if id(n) in parents:
             chain, node = [], n
             while id(node) in parents:
                 chain.append(parents[id(node)])
@@ -185,12 +190,13 @@ def _spread_uses(all_nodes, classes):
             reads.setdefault(n.id, []).append(chain)
     out = {}
     for name, defs in assigned.items():
+        if name not in candidates:
+            continue
         uses = reads.get(name, ())
-        if len(defs) != 1 or not uses or loads.get(name) != len(uses):
+        if not uses or loads.get(name) != len(uses):
             continue
         call = defs[0].value
-        if isinstance(call, gast.Call) and len(call.args) == 4 and all(
-                _spreads_up(chain, call.args[1], classes) for chain in uses):
+        if all(_spreads_up(chain, call.args[1], classes) for chain in uses):
             kept = _kept(call, classes)
             if kept is not None:
                 out[defs[0]] = kept
@@ -212,10 +218,9 @@ def _scalar(node, classes) -> bool:
         node.value.attr == "shape"  # x.shape[i], made by _count
 
 
-def _size_sources(stmts, ctx, classes) -> dict:
+def _size_sources(names, ctx, classes) -> dict:
     """``{symbol: (parameter, axis)}``: where each symbolic size can be read."""
-    stored = {n.id for n in walk.name_nodes(gast.Module(body=stmts, type_ignores=[]))
-              if type(n.ctx) is gast.Store}
+    stored = {n.id for n in names if type(n.ctx) is gast.Store}
     out: dict = {}
     for p in getattr(ctx, "arg_names", ()):
         shape = classes.get(p)
@@ -261,37 +266,46 @@ def _count(call, classes, sources, defs):
 _NOT_CONSTANT = object()
 
 
-def _uniform(all_nodes, classes, sources) -> bool:
+def _uniform(found, classes, sources) -> bool:
     """Counts as sizes, and a uniform adjoint spread again spread once; whether any
     read of a primal value went away (dead code to remove)."""
     changed = False
     defs: dict = {}
-    loads: dict = {}
-    for n in all_nodes:
-        if type(n) is gast.Assign and len(n.targets) == 1 and \
-                type(n.targets[0]) is gast.Name:
+    loads = None  # (counted when first asked)
+    for n in found.assigns:
+        if len(n.targets) == 1 and type(n.targets[0]) is gast.Name:
             defs.setdefault(n.targets[0].id, []).append(n.value)
-        elif type(n) is gast.Name and type(n.ctx) is gast.Load:
-            loads[n.id] = loads.get(n.id, 0) + 1
-    for n in all_nodes:
-        if type(n) in (gast.Call, gast.BinOp):
-            for field in ("args", "left", "right"):
-                v = getattr(n, field, None)
-                for i, a in enumerate(v if type(v) is list else [v]):
-                    size = _count(a, classes, sources, defs) if type(a) is gast.Call \
-                        else None
-                    if size is not None:
-                        if type(v) is list:
-                            v[i] = size
-                        else:
-                            setattr(n, field, size)
-                        changed = True
-    for n in all_nodes:
-        if type(n) is not gast.Call or getattr(n.func, "ref_object", None) is not \
-                unreduce or len(n.args) != 4 or type(n.args[0]) is not gast.Name:
+    for call, parent in found.calls:  # (as the walk lists them: parents in order too)
+        if getattr(call.func, "ref_object", None) is not reduced_count:
+            continue
+        t = type(parent)
+        if t is gast.Call:
+            where = next((i for i, a in enumerate(parent.args) if a is call), None)
+        elif t is gast.BinOp:
+            where = "left" if parent.left is call else "right" if parent.right is call \
+                else None
+        else:  # (counts are read as call arguments and operands)
+            continue
+        size = None if where is None else _count(call, classes, sources, defs)
+        if size is not None:
+            if t is gast.Call:
+                parent.args[where] = size
+            else:
+                setattr(parent, where, size)
+            changed = True
+    for n, _ in found.calls:
+        if getattr(n.func, "ref_object", None) is not unreduce or len(n.args) != 4 or \
+                type(n.args[0]) is not gast.Name:
             continue
         inner = defs.get(n.args[0].id)
-        if inner is None or len(inner) != 1 or loads.get(n.args[0].id) != 1:
+        if inner is None or len(inner) != 1:
+            continue
+        if loads is None:
+            loads = {}
+            for x in found.names:
+                if type(x.ctx) is gast.Load:
+                    loads[x.id] = loads.get(x.id, 0) + 1
+        if loads.get(n.args[0].id) != 1:
             continue
         inner = inner[0]
         if type(inner) is gast.Call and getattr(inner.func, "ref_object", None) is \
@@ -306,16 +320,18 @@ def _uniform(all_nodes, classes, sources) -> bool:
     return changed
 
 
-def _direct_sums(stmts, ctx):
-    """``np.sum(g, axis=..., keepdims=...)`` in the reverse sweep as
-    ``np.add.reduce(g, ...)``: the same reduction without np.sum's Python wrapper
-    (about 1.2 us a call on small arrays), for floats and arrays alike. The user's own
-    lines in the forward sweep keep their ``np.sum``."""
-    start = next((i for i, s in enumerate(stmts) if type(s) is gast.Expr and type(
+def _reverse_start(stmts):
+    """Where the reverse sweep begins in ``stmts`` (its title comment), or ``None``."""
+    return next((i for i, s in enumerate(stmts) if type(s) is gast.Expr and type(
         s.value) is gast.Constant and s.value.value == COMMENT + "=reverse sweep"), None)
-    if start is None:
-        return
-    for n in walk.nodes(gast.Module(body=stmts[start:], type_ignores=[])):
+
+
+def _direct_sums(calls, ctx):
+    """``np.sum(g, axis=..., keepdims=...)`` in the reverse sweep (``calls``: the
+    calls there) as ``np.add.reduce(g, ...)``: the same reduction without np.sum's
+    Python wrapper (about 1.2 us a call on small arrays), for floats and arrays
+    alike. The user's own lines in the forward sweep keep their ``np.sum``."""
+    for n in calls:
         if type(n) is gast.Call and getattr(n.func, "ref_object", None) is np.sum and \
                 len(n.args) == 1 and {k.arg for k in n.keywords} <= {"axis", "keepdims"}:
             n.func = gast.Attribute(value=ctx.ref(np.add), attr="reduce", ctx=gast.Load())
@@ -324,34 +340,60 @@ def _direct_sums(stmts, ctx):
                     arg="axis", value=gast.Constant(value=None, kind=None)))
 
 
+_TYPES = frozenset({gast.Call, gast.BinOp, gast.Assign})
+
+
+class _Found:
+    """The names, calls, operations and assignments of a body, from one walk (the
+    order of ``walk.nodes``, which the unreduce chains in :func:`_uniform` follow)."""
+
+    def __init__(self, stmts, start=None):
+        s = survey(stmts, _TYPES, start)
+        self.names, self.late = s.names, s.late
+        self.binops = [n for n in s.nodes if type(n) is gast.BinOp]
+        self.assigns = [n for n in s.nodes if type(n) is gast.Assign]
+        self.calls = [(n, p) for n, p in zip(s.nodes, s.parents) if type(n) is gast.Call]
+
+
+def _replace(parent, old, new):
+    """Put ``new`` where ``parent`` holds ``old`` (the first place)."""
+    for field in parent._fields:
+        v = getattr(parent, field, None)
+        if type(v) is list:
+            for i, x in enumerate(v):
+                if x is old:
+                    v[i] = new
+                    return
+        elif v is old:
+            setattr(parent, field, new)
+            return
+
+
 def run(stmts, ctx) -> tuple:
     """``(stmts, dropped)``: ``stmts`` with helper calls on decided shapes written as
     NumPy; ``dropped``: whether values may now be unread or constant (worth another
     round of optimize.py)."""
-    _direct_sums(stmts, ctx)
+    start = _reverse_start(stmts)
     classes = getattr(ctx, "shapes", None) or {}
     if not any(isinstance(c, tuple) for c in classes.values()):
+        if start is not None:
+            _direct_sums(survey(stmts[start:], {gast.Call}).nodes, ctx)
         return stmts, False
-    all_nodes = walk.nodes(gast.Module(body=stmts, type_ignores=[]))
-    dropped = _uniform(all_nodes, classes, _size_sources(stmts, ctx, classes))
+    found = _Found(stmts, start)
+    if start is not None:  # (what it adds is no call, operation or assignment)
+        _direct_sums(found.late, ctx)
+    dropped = _uniform(found, classes, _size_sources(found.names, ctx, classes))
     if dropped:
-        all_nodes = walk.nodes(gast.Module(body=stmts, type_ignores=[]))
-    for assignment, kept in _spread_uses(all_nodes, classes).items():
+        found = _Found(stmts)
+    for assignment, kept in _spread_uses(found, classes).items():
         assignment.value = kept
         dropped = True
-    for n in all_nodes:
-        for field in n._fields:  # helper calls first: a BinOp below sees their result
-            v = getattr(n, field, None)
-            if type(v) is list:
-                for i, x in enumerate(v):
-                    if type(x) is gast.Call:
-                        new = _rewrite(x, classes, ctx.ref)
-                        if new is not None:
-                            v[i] = new
-            elif type(v) is gast.Call:
-                new = _rewrite(v, classes, ctx.ref)
-                if new is not None:
-                    setattr(n, field, new)
-        if type(n) is gast.BinOp:
+    # matmul adjoints as products; the operands kept above are names, not such calls
+    for call, parent in found.calls:
+        new = _rewrite(call, classes, ctx.ref)
+        if new is not None:
+            _replace(parent, call, new)
+    for n in found.binops:
+        if type(n.left) is gast.Call or type(n.right) is gast.Call:  # (an unreduce?)
             _unreduce_operands(n, classes)
     return stmts, dropped

@@ -98,3 +98,19 @@ def test_jacobian_of_the_gradient_is_forward_over_reverse():
     np.testing.assert_allclose(jf, jf.T, rtol=1e-8, atol=1e-12)
     with pytest.raises(sct.NotDifferentiable, match="forward mode instead"):
         sct.jacrev(sct.grad(loss))(B)
+
+
+def test_writes_in_place_are_found_as_a_walk_of_every_node_finds_them():
+    import gast
+    from sct import batch, walk
+    from test_survey import _bodies
+    kinds = set()
+    for body in _bodies():
+        whole = walk.nodes(gast.Module(body=body, type_ignores=[]))
+        expected = any(isinstance(n, gast.AugAssign) or (isinstance(
+            n, gast.Subscript) and isinstance(n.ctx, gast.Store)) for n in whole)
+        assert batch._in_place(body) == expected
+        kinds.add(expected)
+    assert kinds == {True, False}
+    comprehension = gast.parse("y = [0 for x[0] in z]").body
+    assert batch._in_place(comprehension)

@@ -73,10 +73,46 @@ def _negative_base_tree():
 def test_a_negative_number_raised_to_a_power_keeps_its_parentheses(monkeypatch, path):
     # printed as -2.0 ** n, which is -(2.0 ** n): x * (-2.0) ** n had the wrong sign
     if path != "printer":
-        monkeypatch.setattr(emit.printer, "to_source", lambda tree, plain: None)
+        monkeypatch.setattr(emit.printer, "to_source", lambda tree, *args: None)
     if path == "ast.unparse":
         monkeypatch.setattr(emit, "_astor", None)
     src = emit.to_source(_negative_base_tree())
     ns = {"n": 2}
     exec(src, ns)
     assert ns["y"] == 4.0, src
+
+
+def _closure_fn():
+    scale = 2.0
+    kind = float
+
+    def f(x: kind, y):  # a closure variable read in the body and one in an annotation
+        return np.sin(x) * scale + y
+    return f
+
+
+@pytest.mark.parametrize("fn", [_closure_fn(), demo], ids=["closure", "demo"])
+def test_the_names_found_while_naming_are_those_a_walk_afterwards_finds(monkeypatch, fn):
+    from sct import walk
+    seen = []
+    compile_functions = emit.compile_functions
+
+    def spy(fdefs, ctx, label):
+        taken = set(ctx.namer.taken)
+        one, two = walk.clone(fdefs), walk.clone(fdefs)
+        closure, names = emit.resolve(one, ctx)
+        ctx.namer.taken = set(taken)
+        assert emit.resolve_refs(two, ctx) == closure
+        assert names == {n.id for f in two for n in walk.nodes(f) if type(n) is gast.Name}
+        assert [emit.to_source(f) for f in one] == [emit.to_source(f) for f in two]
+        seen.append(names)
+        ctx.namer.taken = taken
+        return compile_functions(fdefs, ctx, label)
+
+    monkeypatch.setattr(emit, "compile_functions", spy)
+    from sct import pipeline
+    built = pipeline.build(fn, "grad", (0, 1), ("S", "S"))
+    assert seen
+    assert built.functions[0](2.0, 5.0)
+    if fn is not demo:
+        assert {"kind", "scale"} <= seen[0]

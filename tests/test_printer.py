@@ -49,3 +49,13 @@ def test_a_string_that_astor_may_triple_quote_is_left_to_astor():
     tree = gast.parse("'a docstring'\n")
     assert printer.to_source(tree, emit._plain) is None
     assert emit.to_source(tree) == _astor(tree)
+
+
+def test_comment_markers_print_as_the_lines_emit_made_of_them():
+    text = ("def f(x):\n    '__sct_comment__:=forward sweep'\n    y = x\n"
+            "    '__sct_comment__:='\n    for i in r:\n        '__sct_comment__:in a loop'\n"
+            "        y = y + i\n    '__sct_comment__:'\n    return y\n    '__sct_comment__:='\n")
+    tree = gast.parse(text)
+    printed = printer.to_source(tree, emit._plain, emit._comment_line)
+    assert "    # in a loop\n" in printed and "\n\n" in printed
+    assert emit.to_source(tree) == emit._comments(_astor(tree))
