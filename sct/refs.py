@@ -16,7 +16,7 @@ name that clashes with nothing.
 >>> call_f.func.id, call_h.func.id = "__sct_ref0", "__sct_ref1"
 >>> ctx = types.SimpleNamespace(refs={"__sct_ref0": np.cos, "__sct_ref1": Namer},
 ...                             namer=Namer({"g", "x"}),
-...                             quoted=types.SimpleNamespace(globals={"np": np}))
+...                             quoted=types.SimpleNamespace(globals={"np": np}, cells={}))
 >>> closure, names = resolve([fdef], ctx)
 >>> closure == {"Namer": Namer}, sorted(names)
 (True, ['Namer', 'np', 'x'])
@@ -90,7 +90,8 @@ class Naming:
                 self.aliases[id(mod)] = alias
             return f"{alias}.{attr}"
         bname = _builtin_name(obj)
-        if bname is not None and bname not in self.locals and g.get(bname, obj) is obj:
+        if bname is not None and bname not in self.locals and g.get(bname, obj) is obj \
+                and bname not in self.ctx.quoted.cells:  # (cells are read live)
             return bname
         if isinstance(obj, (bool, int, float, str, type(None))):
             return repr(obj)
@@ -100,9 +101,10 @@ class Naming:
     def _user_alias(self, mod):
         """The shortest public name the user's globals bind to ``mod``, if any."""
         g = self.ctx.quoted.globals
+        cells = self.ctx.quoted.cells  # (a closure variable shadows a global)
         return next((k for k, v in sorted(g.items(), key=lambda kv: len(kv[0]))
-                     if v is mod and k not in self.locals and not k.startswith("_")),
-                    None)
+                     if v is mod and k not in self.locals and not k.startswith("_")
+                     and k not in cells), None)
 
     def bind(self, base, obj):
         for name, o in self.closure.items():

@@ -116,3 +116,32 @@ def test_the_names_found_while_naming_are_those_a_walk_afterwards_finds(monkeypa
     assert built.functions[0](2.0, 5.0)
     if fn is not demo:
         assert {"kind", "scale"} <= seen[0]
+
+
+def _closure_named_like_a_builtin():
+    len = 3.0  # noqa: A001 (the point: a closure variable named like a builtin)
+
+    def f(xs):
+        s = 0.0
+        for x in xs:  # (sct rewrites this loop over len(sequence))
+            s = s + x * len
+        return s
+    return f
+
+
+def _closure_named_like_numpy():
+    import numpy
+    np = 2.0  # shadows the module's np inside f
+
+    def f(x):
+        return numpy.sum(numpy.sin(x) * np)
+    return f
+
+
+def test_generated_code_never_reads_a_users_closure_variable_by_mistake():
+    # the names sct picks for builtins and modules must not be the user's closure
+    # variables: generated code reads those cells live
+    xs = np.array([1.0, 2.0])
+    np.testing.assert_allclose(sct.grad(_closure_named_like_a_builtin())(xs), [3.0, 3.0])
+    x = np.array([0.5, 1.5])
+    np.testing.assert_allclose(sct.grad(_closure_named_like_numpy())(x), 2.0 * np.cos(x))
