@@ -123,11 +123,12 @@ class _Kinds:
         return "O"
 
 
-def run(tree, arg_kinds: dict, resolved, call_kinds=None) -> dict:
-    """``{name: kind}`` given the kinds of the arguments."""
+def run(tree, arg_kinds: dict, resolved, call_kinds=None, stored=None) -> dict:
+    """``{name: kind}`` given the kinds of the arguments (``stored``: the names the
+    tree assigns, :func:`walk.writes`, when the caller has them)."""
     env = dict(arg_kinds)
     k = _Kinds(env, resolved)
-    k.locals = {n.id for n in walk.name_nodes(tree) if type(n.ctx) is gast.Store}
+    k.locals = walk.writes(tree) if stored is None else stored
     k.calls = dict(call_kinds or {})
     assigns = [n for n in walk.statements(tree) if isinstance(n, (gast.Assign, gast.For))]
     changed = True

@@ -129,14 +129,15 @@ def build(fn, flavor, argnums, arg_kinds, tuple_grads=False, arg_shapes=None) ->
     names = arg_names(tree)
     active_args = [names[i] for i in argnums]
     arg_kinds = tuple(arg_kinds) + ("O",) * (len(names) - len(arg_kinds))
-    env = kinds.run(tree, dict(zip(names, arg_kinds)), resolved)
+    stored = walk.writes(tree)  # (kinds and shapes ask; the tree stays as it is)
+    env = kinds.run(tree, dict(zip(names, arg_kinds)), resolved, stored=stored)
     known = None
     # a float or int argument has shape (), whatever the pattern: scalar code knows
     # that no broadcast can happen
     given = {n: () for n, k in zip(names, arg_kinds) if k in ("S", "I")}
     given.update((n, s) for n, s in zip(names, arg_shapes or ()) if s is not None)
     if given:
-        known = shapes.run(tree, given, resolved)
+        known = shapes.run(tree, given, resolved, stored)
     ctx.shapes = kinds.shape_classes(tree, resolved, known)
     ctx.arg_names = names
     active = activity.run(tree, ctx, set(active_args), resolved)
@@ -150,7 +151,8 @@ def build(fn, flavor, argnums, arg_kinds, tuple_grads=False, arg_shapes=None) ->
     calls.prepare(tree, ctx, active, env, resolved)
     if ctx.user_calls:  # what the callees return sharpens the kinds
         env = kinds.run(tree, dict(zip(names, arg_kinds)), resolved,
-                        {s.value: uc.out_kind for s, uc in ctx.user_calls.items()})
+                        {s.value: uc.out_kind for s, uc in ctx.user_calls.items()},
+                        stored)
     out_kind = env.get(tree.body[-1].value.id, "O") if isinstance(
         tree.body[-1].value, gast.Name) else "S"
     if flavor in ("grad", "value_and_grad"):

@@ -316,7 +316,7 @@ class _Shapes:
         return True
 
 
-def run(tree, arg_shapes: dict, resolved) -> dict:
+def run(tree, arg_shapes: dict, resolved, stored=None) -> dict:
     """``{name: shape}`` for the names whose symbolic shape is decided.
 
     ``arg_shapes`` gives each parameter's shape (``()`` for scalars); parameters left
@@ -334,7 +334,7 @@ def run(tree, arg_shapes: dict, resolved) -> dict:
     count: dict = {}
     for name, _, _ in steps:
         count[name] = count.get(name, 0) + 1
-    s.local = {n.id for n in walk.name_nodes(tree) if type(n.ctx) is gast.Store}
+    s.local = walk.writes(tree) if stored is None else stored
     for name in s.local - set(count):  # bound some other way: not followed
         env[name] = _UNKNOWN
     for name, value, _ in steps:
