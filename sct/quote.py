@@ -170,7 +170,7 @@ def _to_gast(node):
         new = _Name.__new__(_Name)
         d = node.__dict__
         # (a Name's fields, then its position, as gast's constructor would set them)
-        new.__dict__ = {"id": d["id"], "ctx": _to_gast(d["ctx"]), "annotation": None,
+        new.__dict__ = {"id": d["id"], "ctx": _MARKERS[type(d["ctx"])], "annotation": None,
                         "type_comment": None, "lineno": d["lineno"],
                         "col_offset": d["col_offset"], "end_lineno": d["end_lineno"],
                         "end_col_offset": d["end_col_offset"]}
@@ -202,11 +202,15 @@ def _to_gast(node):
     src = node.__dict__  # (what gast's constructor would set: fields, then positions)
     new = cls.__new__(cls)
     d = new.__dict__
+    markers = _MARKERS
     for f in node._fields:
         if f in src:
             v = src[f]
-            if type(v) is list:
+            tv = type(v)
+            if tv is list:
                 v = [_to_gast(x) for x in v]
+            elif tv in markers:  # (an operator: no call for it)
+                v = markers[tv]
             elif isinstance(v, ast.AST):
                 v = _to_gast(v)
             d[f] = v

@@ -63,10 +63,20 @@ class Primitive:
         sig = list(rule.signature.parameters.values())[1:]
         self.params = tuple(p.name for p in sig)
         self.defaults = tuple(p.default for p in sig)
+        # vjp and jvp are compiled from the rule on first use (see __getattr__): the
+        # engines make primitives for every operator when sct is imported
+
+    def __getattr__(self, name):
+        """``vjp`` and ``jvp``, compiled the first time either is asked for (then
+        they are plain attributes: this is not called again)."""
+        if name not in ("vjp", "jvp"):
+            raise AttributeError(name)
+        rule = self.rule
         self.vjp = vjp_callable(rule) if rule.has_mode("adjoint") else \
             self._missing("reverse")
         self.jvp = jvp_callable(rule) if rule.has_mode("tangent") else \
             self._missing("forward")
+        return getattr(self, name)
 
     def vjp_for(self, mask):
         """The adjoint callable for arguments tracked as in ``mask``."""
