@@ -18,6 +18,56 @@ from .nodes import assign, load
 from .rules import lookup
 
 _UNSET = object()
+_ZERO = template.ZERO
+_ATOMS = (gast.Name, gast.Constant)
+
+
+def _has_adjoint(rule):
+    """``rule.has_mode("adjoint")``, kept on the rule (whose template never changes)."""
+    found = rule.__dict__.get("_has_adjoint")
+    if found is None:
+        found = rule.__dict__["_has_adjoint"] = rule.has_mode("adjoint")
+    return found
+
+
+def _reads_active(value, active):
+    """Whether an active name occurs in ``value`` (as ``walk.name_nodes`` finds them):
+    without a walk for an operation on atoms, the usual case."""
+    t = type(value)
+    if t is gast.BinOp:
+        a, b = value.left, value.right
+        if type(a) in _ATOMS and type(b) in _ATOMS:
+            return (type(a) is gast.Name and a.id in active) or (
+                type(b) is gast.Name and b.id in active)
+    elif t is gast.Call:
+        f = value.func
+        while type(f) is gast.Attribute:
+            f = f.value
+        if type(f) is gast.Name:
+            if f.id in active:
+                return True
+            for x in value.args:
+                tx = type(x)
+                if tx is gast.Name:
+                    if x.id in active:
+                        return True
+                elif tx is not gast.Constant:
+                    break
+            else:
+                for k in value.keywords:
+                    x = k.value
+                    tx = type(x)
+                    if tx is gast.Name:
+                        if x.id in active:
+                            return True
+                    elif tx is not gast.Constant:
+                        break
+                else:
+                    return False
+    for n in walk.name_nodes(value):
+        if n.id in active:
+            return True
+    return False
 
 
 class OperationsReverse:
@@ -53,60 +103,67 @@ class OperationsReverse:
         """The adjoint of an operation with a derivative rule: its template, placed."""
         value = s.value
         active = self.active
-        for n in walk.name_nodes(value):
-            if n.id in active:
-                break
-        else:
+        if not _reads_active(value, active):
             return  # only inactive operands: no derivative flows here
-        if type(value) is gast.BinOp and any(
-                isinstance(o, gast.Name) and self.kinds.get(o.id) == "T"
-                for o in (value.left, value.right)):
-            q = self.ctx.quoted
-            raise UnsupportedSyntax([(q.filename, q.line(s),
-                                      f"'{q.text(s)}': '+' or '*' on a list or tuple "
-                                      f"(concatenation, repetition) is not supported in "
-                                      f"differentiated code (in function '{q.name}'); "
-                                      f"build the list with append or a comprehension")])
-        args, kws = call_args(value)
+        if type(value) is gast.BinOp:
+            left, right = value.left, value.right
+            kinds = self.kinds
+            if (type(left) is gast.Name and kinds.get(left.id) == "T") or (
+                    type(right) is gast.Name and kinds.get(right.id) == "T"):
+                q = self.ctx.quoted
+                raise UnsupportedSyntax([(q.filename, q.line(s),
+                                          f"'{q.text(s)}': '+' or '*' on a list or tuple "
+                                          f"(concatenation, repetition) is not supported "
+                                          f"in differentiated code (in function "
+                                          f"'{q.name}'); build the list with append or "
+                                          f"a comprehension")])
+            args, kws = [left, right], {}
+        else:
+            args, kws = call_args(value)
         fn = self.resolved.get(value)
         r = lookup(fn) if fn is not None else None
-        if r is None or not r.has_mode("adjoint"):
+        if r is None or not _has_adjoint(r):
             raise NoDerivative(self.no_rule_message(s, value, fn))
         if r.nondiff:
             return
         binding = template.bind(r, args, kws, lambda: self.ctx.quoted.where(s))
         result = r.result
-        binding[result] = load(target.id)
+        y = target.id
+        binding[result] = load(y)
+        adj, deriv_of = self.adj, self.deriv_of
 
         def deriv(param):
             if param == result:
-                return load(self.adj(target.id))
-            return self.deriv_of(binding[param])
+                return load(adj(y))
+            return deriv_of(binding[param])
 
         items = template.instantiate(r, "adjoint", binding, deriv, self.ctx.ref,
                                      self.namer.fresh)
         common = _UNSET  # the class of the result, for broadcasting: found once
-        for item in items:
-            kind, param, expr = item
+        classes = self.shapes
+        for kind, param, expr in items:
             if kind == "local":
                 out.append(assign(param, expr))
                 continue
             bound = binding[param]
-            if type(expr) is gast.Name and expr.id == template.ZERO:
+            if type(expr) is gast.Name and expr.id == _ZERO:
                 continue
             tb = type(bound)
-            if tb is gast.List or tb is gast.Tuple:
-                self.accumulate_sequence(bound, expr, out)
+            if tb is not gast.Name:
+                if tb is gast.List or tb is gast.Tuple:
+                    self.accumulate_sequence(bound, expr, out)
                 continue
-            if tb is not gast.Name or bound.id not in active:
+            name = bound.id
+            if name not in active:
                 continue
             if r.elementwise:
                 if common is _UNSET:
-                    common = broadcast.result_class(args, self.shapes,
-                                                    self.common_classes)
-                expr = broadcast.undo(expr, bound, r.positions[param], args, self.shapes,
-                                      self.kinds, self.ctx.ref, common)
-            self.accumulate(bound.id, expr, out)
+                    common = broadcast.result_class(args, classes, self.common_classes)
+                # (undo leaves an operand of the result's class as it is)
+                if common is None or classes.get(name, name) != common:
+                    expr = broadcast.undo(expr, bound, r.positions[param], args, classes,
+                                          self.kinds, self.ctx.ref, common)
+            self.accumulate(name, expr, out)
 
     def accumulate_sequence(self, seq, expr, out):
         if not any(self.is_active(e) for e in seq.elts):

@@ -93,14 +93,14 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
     # -- accumulation --------------------------------------------------------------------
     def accumulate(self, name, expr, out):
         """``d[name] += expr``; the first time, a plain assignment."""
-        a = self.adj(name)
+        a = self.adj_names.get(name) or self.adj(name)
         if name not in self.nz:
-            out.append(assign(a, expr))
             self.nz.add(name)
         elif self.kinds.get(name) in ("T", "O"):
-            out.append(assign(a, call(self.ctx.ref(add_adjoint), [load(a), expr])))
+            expr = call(self.ctx.ref(add_adjoint), [load(a), expr])
         else:
-            out.append(assign(a, binop(load(a), gast.Add, expr)))
+            expr = binop(load(a), gast.Add, expr)
+        out.append(assign(a, expr))
 
     def deriv_of(self, node):
         """The adjoint of an atom as an expression, or a zero marker."""
@@ -166,15 +166,16 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
 
     # -- reverse sweep ----------------------------------------------------------------------
     def backward(self, s):
-        if isinstance(s, gast.Assign) and _is_method(s.value, "pop"):
-            return self.backward_pop(s)
-        if isinstance(s, gast.Expr) and _is_method(s.value, "append"):
-            return self.backward_append(s)
-        if isinstance(s, gast.Assign):
+        t = type(s)
+        if t is gast.Assign:
+            if type(s.value) is gast.Call and _is_method(s.value, "pop"):
+                return self.backward_pop(s)
             return self.backward_assign(s)
-        if isinstance(s, gast.If):
+        if t is gast.Expr and _is_method(s.value, "append"):
+            return self.backward_append(s)
+        if t is gast.If:
             return self.backward_if(s)
-        if isinstance(s, (gast.For, gast.While)):
+        if t is gast.For or t is gast.While:
             return self.backward_loop(s)
         return []
 
@@ -201,27 +202,31 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
                            "when it shifts)"))
 
     def backward_assign(self, s):
-        if isinstance(s.targets[0], gast.Subscript):
+        target = s.targets[0]
+        t = type(target)
+        if t is gast.Subscript:
             return self.backward_setitem(s)
         out = []
-        target = s.targets[0]
-        names = [target.id] if type(target) is gast.Name else [
+        names = [target.id] if t is gast.Name else [
             n.id for n in walk.name_nodes(target)]
-        live = [n for n in names if n in self.active and n in self.nz]
+        active, nz = self.active, self.nz
         if names[0] in self.ctx.zero_adjoints:
             self.note_invariance(s, out)
-        if live:
-            self.label(s, out)
-            user = self.user_call(s)
-            if user is not None:
-                user.backward(self, out)
-            else:
-                self.backward_value(s, target, out)
         for n in names:
-            if n in self.fixed and id(s) not in self.first_defs \
+            if n in active and n in nz:  # live: its adjoint flows back
+                self.label(s, out)
+                user = self.ctx.user_calls.get(s)
+                if user is not None:
+                    user.backward(self, out)
+                else:
+                    self.backward_value(s, target, out)
+                break
+        fixed, nz = self.fixed, self.nz
+        for n in names:
+            if n in fixed and id(s) not in self.first_defs \
                     and n not in self.ctx.branch_tests:
                 out.append(Restore(n))
-            self.nz.discard(n)
+            nz.discard(n)
         return out
 
     def rev_block(self, stmts):

@@ -191,7 +191,7 @@ class _Writer:
         """A new node of ``node``'s class: its attributes, with ``fields`` replaced."""
         t = type(node)
         if not node.__dict__:
-            return self.temp(f"new({self.const(t)})")
+            return self.leaf(node)
         items = ", ".join(f"{k!r}: {fields[k] if k in fields else self.const(v)}"
                           for k, v in node.__dict__.items())
         v = self.temp(f"new({self.const(t)})")
@@ -199,10 +199,15 @@ class _Writer:
         return v
 
     def leaf(self, node):
-        """A context or an operator: copied as walk.clone copies it."""
+        """A context or an operator: a new one, as walk.clone copies it (a context
+        names how a name is used: the one shared instance of its class will do, as
+        in the nodes nodes.py makes)."""
         if node.__dict__:
             raise _Unsupported
-        return f"new({self.const(type(node))})"
+        t = type(node)
+        if issubclass(t, gast.expr_context):
+            return self.const(_CONTEXTS.setdefault(t, t()))
+        return f"new({self.const(t)})"
 
     def name(self, node):
         i = node.id
@@ -215,8 +220,8 @@ class _Writer:
         return self.temp(f"clone({self.const(node)})")
 
 
-def _new(cls):
-    return cls.__new__(cls)
+_new = gast.AST.__new__  # (new(cls): a node of class cls, nothing set)
+_CONTEXTS = {}  # context class -> its one instance in built nodes
 
 
 def _name(id_, ctx):

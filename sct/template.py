@@ -125,11 +125,27 @@ def param_value(v, ref):
     """What an occurrence of a parameter bound to ``v`` becomes: a copy of its atom
     (an index as a value), or a reference to its default."""
     t = type(v)
-    if t is gast.Name or t is gast.Constant:  # (an atom is its own value)
+    if t is _Name:  # (the usual atom: what walk.clone makes of it, without a walk)
+        src = v.__dict__
+        if src.keys() <= _NAME_KEYS and src.get("annotation") is None:
+            new = _Name.__new__(_Name)
+            d = new.__dict__ = src.copy()
+            ctx = type(src["ctx"])
+            d["ctx"] = ctx.__new__(ctx)
+            return new
+        return walk.clone(v)
+    if t is gast.Constant:
         return walk.clone(v)
     if isinstance(v, tuple) and v and v[0] == "__default__":
         return ref(v[1])
     return index_value(walk.clone(v), ref)
+
+
+_Name = gast.Name
+# what a name in a tree holds besides its fields' values: positions, and the object a
+# placeholder names (shared by walk.clone: never a node)
+_NAME_KEYS = frozenset(("id", "ctx", "annotation", "type_comment", "lineno",
+                        "col_offset", "end_lineno", "end_col_offset", "ref_object"))
 
 
 _NOT_GLOBAL = object()
