@@ -21,6 +21,7 @@ from .runtime import unbroadcast
 
 
 _UNKNOWN = object()
+_Name = gast.Name
 
 
 def undo(expr, bound, position, args, classes, kinds, ref, result=_UNKNOWN):
@@ -61,7 +62,8 @@ def result_class(args, classes, memo=None):
         return None
     if memo is None:
         return kinds_.common_class(args, classes)
-    key = tuple([kinds_.class_of(a, classes) for a in args])
+    key = tuple([classes.get(a.id, a.id) if type(a) is _Name else
+                 kinds_.class_of(a, classes) for a in args])  # (class_of, inline)
     found = memo.get(key, _UNKNOWN)
     if found is _UNKNOWN:
         found = memo[key] = kinds_.common_class(args, classes)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gast
 
-from . import broadcast, template, walk
+from . import broadcast, stamp, template, walk
 from .errors import NoDerivative, UnsupportedSyntax
 from .nodes import assign, load
 from .rules import lookup
@@ -20,6 +20,7 @@ from .rules import lookup
 _UNSET = object()
 _ZERO = template.ZERO
 _ATOMS = (gast.Name, gast.Constant)
+_new, _Name, _LOAD = gast.AST.__new__, gast.Name, load("x").ctx
 
 
 def _has_adjoint(rule):
@@ -130,15 +131,23 @@ class OperationsReverse:
         result = r.result
         y = target.id
         binding[result] = load(y)
-        adj, deriv_of = self.adj, self.deriv_of
+        y_bar = self.adj_names.get(y)  # (a live name's adjoint is named already)
+        deriv_of = self.deriv_of
 
         def deriv(param):
-            if param == result:
-                return load(adj(y))
+            if param == result:  # (load(...), inline)
+                node = _new(_Name)
+                node.__dict__ = {"id": y_bar or self.adj(y), "ctx": _LOAD,
+                                 "annotation": None, "type_comment": None}
+                return node
             return deriv_of(binding[param])
 
-        items = template.instantiate(r, "adjoint", binding, deriv, self.ctx.ref,
-                                     self.namer.fresh)
+        build = stamp.builder(r, "adjoint")
+        if build is not None and binding.keys() == build.__sct_binds__:
+            items = build(binding, deriv, self.ctx.ref, self.namer.fresh)
+        else:
+            items = template.instantiate_copying(r, "adjoint", binding, deriv,
+                                                 self.ctx.ref, self.namer.fresh)
         common = _UNSET  # the class of the result, for broadcasting: found once
         classes = self.shapes
         for kind, param, expr in items:

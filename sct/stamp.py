@@ -14,7 +14,7 @@ def build(B, deriv, ref, fresh):
     z = False
     items = []
     v1 = deriv('y')
-    if not z and has_zero(v1): z = True
+    if not z and (v1.__class__ is not Name or v1.id == ZERO) and has_zero(v1): z = True
     if z: v1 = simplify(v1, ref)
     v2 = neg(v1)
     if z: v2 = simplify(v2, ref)
@@ -68,6 +68,7 @@ def _compile(rule, mode):
         return None
     from . import template  # (template uses this module)
     env.update(_ENV, simplify=template.simplify, has_zero=template.has_zero,
+               ZERO=template.ZERO,
                param=template.param_value)
     code = compile(src, f"<sct template {rule.name} {mode}>", "exec")
     exec(code, env)
@@ -160,7 +161,8 @@ class _Writer:
         if t is gast.Subscript:
             if isinstance(node.value, gast.Name) and node.value.id == "d":
                 v = self.temp(f"deriv({self.d_param(node)!r})")
-                self.lines.append(f"    if not z and has_zero({v}): z = True")
+                self.lines.append(f"    if not z and ({v}.__class__ is not Name or "
+                                  f"{v}.id == ZERO) and has_zero({v}): z = True")
                 return v
             if isinstance(node.slice, gast.Name) and node.slice.id in self.params:
                 value = self.copy(node.value)
@@ -235,4 +237,4 @@ def _neg(operand):
     return gast.UnaryOp(op=gast.USub(), operand=operand)
 
 
-_ENV = {"new": _new, "name": _name, "neg": _neg, "clone": walk.clone}
+_ENV = {"new": _new, "name": _name, "neg": _neg, "clone": walk.clone, "Name": gast.Name}

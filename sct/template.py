@@ -127,25 +127,21 @@ def param_value(v, ref):
     t = type(v)
     if t is _Name:  # (the usual atom: what walk.clone makes of it, without a walk)
         src = v.__dict__
-        if src.keys() <= _NAME_KEYS and src.get("annotation") is None:
-            new = _Name.__new__(_Name)
-            d = new.__dict__ = src.copy()
-            ctx = type(src["ctx"])
-            d["ctx"] = ctx.__new__(ctx)
+        if src.get("annotation") is None and "primal" not in src:
+            new = _new(_Name)  # (no node in it but its context, shared as in nodes.py)
+            new.__dict__ = src.copy()
             return new
         return walk.clone(v)
-    if t is gast.Constant:
-        return walk.clone(v)
+    if t is _Constant:  # (a constant holds no node)
+        new = _new(_Constant)
+        new.__dict__ = v.__dict__.copy()
+        return new
     if isinstance(v, tuple) and v and v[0] == "__default__":
         return ref(v[1])
     return index_value(walk.clone(v), ref)
 
 
-_Name = gast.Name
-# what a name in a tree holds besides its fields' values: positions, and the object a
-# placeholder names (shared by walk.clone: never a node)
-_NAME_KEYS = frozenset(("id", "ctx", "annotation", "type_comment", "lineno",
-                        "col_offset", "end_lineno", "end_col_offset", "ref_object"))
+_Name, _Constant, _new = gast.Name, gast.Constant, gast.AST.__new__
 
 
 _NOT_GLOBAL = object()
