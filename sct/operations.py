@@ -71,6 +71,30 @@ def _reads_active(value, active):
     return False
 
 
+class Site:
+    """The operation whose rule is being placed, as its builder and ``bind`` ask about
+    it: one per transform, set per operation (no closures made per statement)."""
+
+    __slots__ = ("rev", "s", "result", "y", "binding", "deriv", "where")
+
+    def __init__(self, rev):
+        self.rev = rev
+        self.deriv, self.where = self._deriv, self._where  # (bound once)
+
+    def _deriv(self, param):
+        """``d[param]``: the adjoint of the result, or of what ``param`` is bound to."""
+        if param == self.result:  # (load(rev.adj(y)), inline)
+            rev, y = self.rev, self.y
+            node = _new(_Name)
+            node.__dict__ = {"id": rev.adj_names.get(y) or rev.adj(y), "ctx": _LOAD,
+                             "annotation": None, "type_comment": None}
+            return node
+        return self.rev.deriv_of(self.binding[param])
+
+    def _where(self):
+        return self.rev.ctx.quoted.where(self.s)
+
+
 class OperationsReverse:
     def backward_value(self, s, target, out):
         value = s.value
@@ -127,20 +151,12 @@ class OperationsReverse:
             raise NoDerivative(self.no_rule_message(s, value, fn))
         if r.nondiff:
             return
-        binding = template.bind(r, args, kws, lambda: self.ctx.quoted.where(s))
-        result = r.result
-        y = target.id
-        binding[result] = load(y)
-        y_bar = self.adj_names.get(y)  # (a live name's adjoint is named already)
-        deriv_of = self.deriv_of
-
-        def deriv(param):
-            if param == result:  # (load(...), inline)
-                node = _new(_Name)
-                node.__dict__ = {"id": y_bar or self.adj(y), "ctx": _LOAD,
-                                 "annotation": None, "type_comment": None}
-                return node
-            return deriv_of(binding[param])
+        site = self.site
+        site.s = s
+        binding = template.bind(r, args, kws, site.where)
+        binding[r.result] = load(target.id)
+        site.result, site.y, site.binding = r.result, target.id, binding
+        deriv = site.deriv
 
         build = stamp.builder(r, "adjoint")
         if build is not None and binding.keys() == build.__sct_binds__:

@@ -38,8 +38,9 @@ from .runtime import add_adjoint
 
 COMMENT = "__sct_comment__:"
 _new = gast.AST.__new__
-_Name, _BinOp, _Add, _Assign = gast.Name, gast.BinOp, gast.Add, gast.Assign
+_Name, _BinOp, _Assign = gast.Name, gast.BinOp, gast.Assign
 _LOAD, _STORE = load("x").ctx, store("x").ctx  # (the contexts nodes.py shares)
+_ADD = gast.Add()  # (an operator is a marker too: one will do, as in Python's trees)
 _OPERATIONS = (gast.Call, gast.BinOp)
 
 
@@ -80,6 +81,7 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
         self.filename_short = ctx.quoted.filename_short
         self.firstline = ctx.quoted.firstline
         self.common_classes = {}  # see broadcast.result_class
+        self.site = operations.Site(self)
 
     # -- names -------------------------------------------------------------------------
     def adj(self, name: str) -> str:
@@ -110,7 +112,7 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
             old.__dict__ = {"id": a, "ctx": _LOAD, "annotation": None,
                             "type_comment": None}
             add = _new(_BinOp)
-            add.__dict__ = {"left": old, "op": _new(_Add), "right": expr}
+            add.__dict__ = {"left": old, "op": _ADD, "right": expr}
             expr = add
         target = _new(_Name)
         target.__dict__ = {"id": a, "ctx": _STORE, "annotation": None,

@@ -201,14 +201,13 @@ class _Writer:
         return v
 
     def leaf(self, node):
-        """A context or an operator: a new one, as walk.clone copies it (a context
-        names how a name is used: the one shared instance of its class will do, as
-        in the nodes nodes.py makes)."""
+        """A context or an operator: a marker without fields, the one shared instance
+        of its class (as in the nodes nodes.py makes, and the trees Python parses)."""
         if node.__dict__:
             raise _Unsupported
         t = type(node)
-        if issubclass(t, gast.expr_context):
-            return self.const(_CONTEXTS.setdefault(t, t()))
+        if t in walk.MARKS:
+            return self.const(_MARKS.setdefault(t, t()))
         return f"new({self.const(t)})"
 
     def name(self, node):
@@ -223,7 +222,7 @@ class _Writer:
 
 
 _new = gast.AST.__new__  # (new(cls): a node of class cls, nothing set)
-_CONTEXTS = {}  # context class -> its one instance in built nodes
+_MARKS = {}  # context or operator class -> its one instance in built nodes
 
 
 def _name(id_, ctx):
@@ -234,7 +233,13 @@ def _name(id_, ctx):
 
 
 def _neg(operand):
-    return gast.UnaryOp(op=gast.USub(), operand=operand)
+    """``gast.UnaryOp(op=gast.USub(), operand=operand)``, faster (the operator shared)."""
+    node = _new(gast.UnaryOp)
+    node.__dict__ = {"op": _USUB, "operand": operand}
+    return node
+
+
+_USUB = gast.USub()
 
 
 _ENV = {"new": _new, "name": _name, "neg": _neg, "clone": walk.clone, "Name": gast.Name}
