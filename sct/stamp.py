@@ -194,8 +194,13 @@ class _Writer:
         t = type(node)
         if not node.__dict__:
             return self.leaf(node)
+        entries = list(node.__dict__.items())
+        tail = ""  # (a node's position, the same dict for every copy: one name)
+        if len(entries) > 4 and tuple(k for k, _ in entries[-4:]) == _POSITIONS:
+            tail = f", **{self.const(dict(entries[-4:]))}"
+            del entries[-4:]
         items = ", ".join(f"{k!r}: {fields[k] if k in fields else self.const(v)}"
-                          for k, v in node.__dict__.items())
+                          for k, v in entries) + tail
         v = self.temp(f"new({self.const(t)})")
         self.lines.append(f"    {v}.__dict__ = {{{items}}}")
         return v
@@ -223,6 +228,7 @@ class _Writer:
 
 _new = gast.AST.__new__  # (new(cls): a node of class cls, nothing set)
 _MARKS = {}  # context or operator class -> its one instance in built nodes
+_POSITIONS = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 
 
 def _name(id_, ctx):

@@ -42,8 +42,9 @@ def bind(rule, call_args, call_keywords, what):
     n = len(call_args)
     if not call_keywords and least <= n <= len(names):  # (what Signature.bind gives)
         out = dict(zip(names, call_args))
-        for name, default, is_literal in defaults[n:]:
-            out[name] = literal(default) if is_literal else ("__default__", default)
+        if n < len(names):
+            for name, default, is_literal in defaults[n:]:
+                out[name] = literal(default) if is_literal else ("__default__", default)
     else:
         params = list(rule.signature.parameters.values())[1:]
         try:
