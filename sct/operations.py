@@ -23,12 +23,15 @@ _ATOMS = (gast.Name, gast.Constant)
 _new, _Name, _LOAD = gast.AST.__new__, gast.Name, load("x").ctx
 
 
-def _has_adjoint(rule):
-    """``rule.has_mode("adjoint")``, kept on the rule (whose template never changes)."""
-    found = rule.__dict__.get("_has_adjoint")
-    if found is None:
-        found = rule.__dict__["_has_adjoint"] = rule.has_mode("adjoint")
-    return found
+def _adjoint_plan(rule):
+    """``(rule.has_mode("adjoint"), its builder or None, what the builder binds)``,
+    found on first use and kept on the rule (whose template never changes: registering
+    again makes a new rule)."""
+    has = rule.has_mode("adjoint")
+    build = stamp.builder(rule, "adjoint") if has and not rule.nondiff else None
+    plan = rule.__dict__["_adjoint_plan"] = (
+        has, build, None if build is None else build.__sct_binds__)
+    return plan
 
 
 def _reads_active(value, active):
@@ -147,7 +150,10 @@ class OperationsReverse:
             args, kws = call_args(value)
         fn = self.resolved.get(value)
         r = lookup(fn) if fn is not None else None
-        if r is None or not _has_adjoint(r):
+        if r is not None:
+            has_adjoint, build, binds = r.__dict__.get("_adjoint_plan") or \
+                _adjoint_plan(r)
+        if r is None or not has_adjoint:
             raise NoDerivative(self.no_rule_message(s, value, fn))
         if r.nondiff:
             return
@@ -157,9 +163,7 @@ class OperationsReverse:
         binding[r.result] = load(target.id)
         site.result, site.y, site.binding = r.result, target.id, binding
         deriv = site.deriv
-
-        build = stamp.builder(r, "adjoint")
-        if build is not None and binding.keys() == build.__sct_binds__:
+        if build is not None and binding.keys() == binds:
             items = build(binding, deriv, self.ctx.ref, self.namer.fresh)
         else:
             items = template.instantiate_copying(r, "adjoint", binding, deriv,
