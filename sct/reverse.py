@@ -258,10 +258,6 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
             rev.extend(self.backward(s))
         return rev
 
-    # -- calls to user functions -----------------------------------------------------------
-    def user_call(self, s):
-        return self.ctx.user_calls.get(s)
-
 
 def _is_method(value, name):
     return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
