@@ -21,6 +21,7 @@ from .runtime import unbroadcast
 
 
 _UNKNOWN = object()
+_Name = gast.Name
 
 
 def undo(expr, bound, position, args, classes, kinds, ref, result=_UNKNOWN):
@@ -61,7 +62,13 @@ def result_class(args, classes, memo=None):
         return None
     if memo is None:
         return kinds_.common_class(args, classes)
-    key = tuple([kinds_.class_of(a, classes) for a in args])
+    if len(args) == 2:  # (a binary operation: the commonest, without a loop)
+        a, b = args
+        key = (classes.get(a.id, a.id) if type(a) is _Name else kinds_.class_of(a, classes),
+               classes.get(b.id, b.id) if type(b) is _Name else kinds_.class_of(b, classes))
+    else:
+        key = tuple([classes.get(a.id, a.id) if type(a) is _Name else
+                     kinds_.class_of(a, classes) for a in args])  # (class_of, inline)
     found = memo.get(key, _UNKNOWN)
     if found is _UNKNOWN:
         found = memo[key] = kinds_.common_class(args, classes)

@@ -12,12 +12,90 @@ from __future__ import annotations
 
 import gast
 
-from . import broadcast, template, walk
+from . import broadcast, stamp, template, walk
 from .errors import NoDerivative, UnsupportedSyntax
 from .nodes import assign, load
 from .rules import lookup
 
 _UNSET = object()
+_ZERO = template.ZERO
+_ATOMS = (gast.Name, gast.Constant)
+_new, _Name, _LOAD = gast.AST.__new__, gast.Name, load("x").ctx
+
+
+def _adjoint_plan(rule):
+    """``(rule.has_mode("adjoint"), its builder or None, what the builder binds)``,
+    found on first use and kept on the rule (whose template never changes: registering
+    again makes a new rule)."""
+    has = rule.has_mode("adjoint")
+    build = stamp.builder(rule, "adjoint") if has and not rule.nondiff else None
+    plan = rule.__dict__["_adjoint_plan"] = (
+        has, build, None if build is None else build.__sct_binds__)
+    return plan
+
+
+def _reads_active(value, active):
+    """Whether an active name occurs in ``value`` (as ``walk.name_nodes`` finds them):
+    without a walk for an operation on atoms, the usual case."""
+    t = type(value)
+    if t is gast.BinOp:
+        a, b = value.left, value.right
+        if type(a) in _ATOMS and type(b) in _ATOMS:
+            return (type(a) is gast.Name and a.id in active) or (
+                type(b) is gast.Name and b.id in active)
+    elif t is gast.Call:
+        f = value.func
+        while type(f) is gast.Attribute:
+            f = f.value
+        if type(f) is gast.Name:
+            if f.id in active:
+                return True
+            for x in value.args:
+                tx = type(x)
+                if tx is gast.Name:
+                    if x.id in active:
+                        return True
+                elif tx is not gast.Constant:
+                    break
+            else:
+                for k in value.keywords:
+                    x = k.value
+                    tx = type(x)
+                    if tx is gast.Name:
+                        if x.id in active:
+                            return True
+                    elif tx is not gast.Constant:
+                        break
+                else:
+                    return False
+    for n in walk.name_nodes(value):
+        if n.id in active:
+            return True
+    return False
+
+
+class Site:
+    """The operation whose rule is being placed, as its builder and ``bind`` ask about
+    it: one per transform, set per operation (no closures made per statement)."""
+
+    __slots__ = ("rev", "s", "result", "y", "binding", "deriv", "where")
+
+    def __init__(self, rev):
+        self.rev = rev
+        self.deriv, self.where = self._deriv, self._where  # (bound once)
+
+    def _deriv(self, param):
+        """``d[param]``: the adjoint of the result, or of what ``param`` is bound to."""
+        if param == self.result:  # (load(rev.adj(y)), inline)
+            rev, y = self.rev, self.y
+            node = _new(_Name)
+            node.__dict__ = {"id": rev.adj_names.get(y) or rev.adj(y), "ctx": _LOAD,
+                             "annotation": None, "type_comment": None}
+            return node
+        return self.rev.deriv_of(self.binding[param])
+
+    def _where(self):
+        return self.rev.ctx.quoted.where(self.s)
 
 
 class OperationsReverse:
@@ -53,60 +131,68 @@ class OperationsReverse:
         """The adjoint of an operation with a derivative rule: its template, placed."""
         value = s.value
         active = self.active
-        for n in walk.name_nodes(value):
-            if n.id in active:
-                break
-        else:
+        if not _reads_active(value, active):
             return  # only inactive operands: no derivative flows here
-        if type(value) is gast.BinOp and any(
-                isinstance(o, gast.Name) and self.kinds.get(o.id) == "T"
-                for o in (value.left, value.right)):
-            q = self.ctx.quoted
-            raise UnsupportedSyntax([(q.filename, q.line(s),
-                                      f"'{q.text(s)}': '+' or '*' on a list or tuple "
-                                      f"(concatenation, repetition) is not supported in "
-                                      f"differentiated code (in function '{q.name}'); "
-                                      f"build the list with append or a comprehension")])
-        args, kws = call_args(value)
+        if type(value) is gast.BinOp:
+            left, right = value.left, value.right
+            kinds = self.kinds
+            if (type(left) is gast.Name and kinds.get(left.id) == "T") or (
+                    type(right) is gast.Name and kinds.get(right.id) == "T"):
+                q = self.ctx.quoted
+                raise UnsupportedSyntax([(q.filename, q.line(s),
+                                          f"'{q.text(s)}': '+' or '*' on a list or tuple "
+                                          f"(concatenation, repetition) is not supported "
+                                          f"in differentiated code (in function "
+                                          f"'{q.name}'); build the list with append or "
+                                          f"a comprehension")])
+            args, kws = [left, right], {}
+        else:
+            args, kws = call_args(value)
         fn = self.resolved.get(value)
         r = lookup(fn) if fn is not None else None
-        if r is None or not r.has_mode("adjoint"):
+        if r is not None:
+            has_adjoint, build, binds = r.__dict__.get("_adjoint_plan") or \
+                _adjoint_plan(r)
+        if r is None or not has_adjoint:
             raise NoDerivative(self.no_rule_message(s, value, fn))
         if r.nondiff:
             return
-        binding = template.bind(r, args, kws, lambda: self.ctx.quoted.where(s))
-        result = r.result
-        binding[result] = load(target.id)
-
-        def deriv(param):
-            if param == result:
-                return load(self.adj(target.id))
-            return self.deriv_of(binding[param])
-
-        items = template.instantiate(r, "adjoint", binding, deriv, self.ctx.ref,
-                                     self.namer.fresh)
+        site = self.site
+        site.s = s
+        binding = template.bind(r, args, kws, site.where)
+        binding[r.result] = load(target.id)
+        site.result, site.y, site.binding = r.result, target.id, binding
+        deriv = site.deriv
+        if build is not None and binding.keys() == binds:
+            items = build(binding, deriv, self.ctx.ref, self.namer.fresh)
+        else:
+            items = template.instantiate_copying(r, "adjoint", binding, deriv,
+                                                 self.ctx.ref, self.namer.fresh)
         common = _UNSET  # the class of the result, for broadcasting: found once
-        for item in items:
-            kind, param, expr = item
+        classes = self.shapes
+        for kind, param, expr in items:
             if kind == "local":
                 out.append(assign(param, expr))
                 continue
             bound = binding[param]
-            if type(expr) is gast.Name and expr.id == template.ZERO:
+            if type(expr) is gast.Name and expr.id == _ZERO:
                 continue
             tb = type(bound)
-            if tb is gast.List or tb is gast.Tuple:
-                self.accumulate_sequence(bound, expr, out)
+            if tb is not gast.Name:
+                if tb is gast.List or tb is gast.Tuple:
+                    self.accumulate_sequence(bound, expr, out)
                 continue
-            if tb is not gast.Name or bound.id not in active:
+            name = bound.id
+            if name not in active:
                 continue
             if r.elementwise:
                 if common is _UNSET:
-                    common = broadcast.result_class(args, self.shapes,
-                                                    self.common_classes)
-                expr = broadcast.undo(expr, bound, r.positions[param], args, self.shapes,
-                                      self.kinds, self.ctx.ref, common)
-            self.accumulate(bound.id, expr, out)
+                    common = broadcast.result_class(args, classes, self.common_classes)
+                # (undo leaves an operand of the result's class as it is)
+                if common is None or classes.get(name, name) != common:
+                    expr = broadcast.undo(expr, bound, r.positions[param], args, classes,
+                                          self.kinds, self.ctx.ref, common)
+            self.accumulate(name, expr, out)
 
     def accumulate_sequence(self, seq, expr, out):
         if not any(self.is_active(e) for e in seq.elts):

@@ -32,11 +32,16 @@ import gast
 from . import walk
 from . import blocks, items, operations, record, reverse_flow, template
 from .record import Record, RecordItem, Restore
-from .nodes import assign, binop, call, literal, load
+from .nodes import assign, call, literal, load, store
 from .operations import call_args as _call_args  # noqa: F401 (forward.py uses it)
 from .runtime import add_adjoint
 
 COMMENT = "__sct_comment__:"
+_new = gast.AST.__new__
+_Name, _BinOp, _Assign = gast.Name, gast.BinOp, gast.Assign
+_LOAD, _STORE = load("x").ctx, store("x").ctx  # (the contexts nodes.py shares)
+_ADD = gast.Add()  # (an operator is a marker too: one will do, as in Python's trees)
+_OPERATIONS = (gast.Call, gast.BinOp)
 
 
 def comment(text: str) -> gast.Expr:
@@ -74,7 +79,9 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
         self.first_defs = set()  # top-level statements that define a name first
         self.cond_popped = set()  # ids of branches whose decision the reverse pops
         self.filename_short = ctx.quoted.filename_short
+        self.firstline = ctx.quoted.firstline
         self.common_classes = {}  # see broadcast.result_class
+        self.site = operations.Site(self)
 
     # -- names -------------------------------------------------------------------------
     def adj(self, name: str) -> str:
@@ -93,14 +100,26 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
     # -- accumulation --------------------------------------------------------------------
     def accumulate(self, name, expr, out):
         """``d[name] += expr``; the first time, a plain assignment."""
-        a = self.adj(name)
-        if name not in self.nz:
-            out.append(assign(a, expr))
-            self.nz.add(name)
+        a = self.adj_names.get(name) or self.adj(name)
+        nz = self.nz
+        if name not in nz:
+            nz.add(name)
         elif self.kinds.get(name) in ("T", "O"):
-            out.append(assign(a, call(self.ctx.ref(add_adjoint), [load(a), expr])))
-        else:
-            out.append(assign(a, binop(load(a), gast.Add, expr)))
+            expr = call(self.ctx.ref(add_adjoint), [load(a), expr])
+        else:  # (binop(load(a), gast.Add, expr) and assign(a, ...) below, inline: the
+            # commonest statements the reverse sweep makes)
+            old = _new(_Name)
+            old.__dict__ = {"id": a, "ctx": _LOAD, "annotation": None,
+                            "type_comment": None}
+            add = _new(_BinOp)
+            add.__dict__ = {"left": old, "op": _ADD, "right": expr}
+            expr = add
+        target = _new(_Name)
+        target.__dict__ = {"id": a, "ctx": _STORE, "annotation": None,
+                           "type_comment": None}
+        node = _new(_Assign)
+        node.__dict__ = {"targets": [target], "value": expr, "type_comment": None}
+        out.append(node)
 
     def deriv_of(self, node):
         """The adjoint of an atom as an expression, or a zero marker."""
@@ -124,24 +143,26 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
 
     # -- forward sweep ---------------------------------------------------------------------
     def forward(self, s):
-        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript):
-            t = s.targets[0]
-            return [RecordItem(t.value.id, t.slice), s]
-        if isinstance(s, gast.Assign):
+        if type(s) is gast.Assign:
+            target = s.targets[0]
+            if type(target) is gast.Subscript:
+                return [RecordItem(target.value.id, target.slice), s]
             out = []
-            for t in s.targets:
-                if isinstance(t, gast.Name) and t.id in self.fixed \
-                        and t.id not in self.ctx.branch_tests:
-                    if self.loop_depth == 0 and t.id not in self.maybe_defined:
-                        self.first_defs.add(id(s))  # nothing to save yet
-                    else:
-                        out.append(Record(t.id))
-            if self.fixed:  # (only asked about fixed names)
+            fixed = self.fixed
+            if fixed:  # (only asked about fixed names)
+                for t in s.targets:
+                    if isinstance(t, gast.Name) and t.id in fixed \
+                            and t.id not in self.ctx.branch_tests:
+                        if self.loop_depth == 0 and t.id not in self.maybe_defined:
+                            self.first_defs.add(id(s))  # nothing to save yet
+                        else:
+                            out.append(Record(t.id))
                 self.maybe_defined |= walk.writes(s)
-            user = self.user_call(s)
+            user = self.ctx.user_calls.get(s)
             if user is not None:
                 return out + user.forward()
-            return out + [s]
+            out.append(s)
+            return out
         if isinstance(s, gast.If):
             self.maybe_defined |= _stores(s)
             node = gast.If(test=s.test, body=self.fwd_block(s.body),
@@ -166,22 +187,23 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
 
     # -- reverse sweep ----------------------------------------------------------------------
     def backward(self, s):
-        if isinstance(s, gast.Assign) and _is_method(s.value, "pop"):
-            return self.backward_pop(s)
-        if isinstance(s, gast.Expr) and _is_method(s.value, "append"):
-            return self.backward_append(s)
-        if isinstance(s, gast.Assign):
+        t = type(s)
+        if t is gast.Assign:
+            if type(s.value) is gast.Call and _is_method(s.value, "pop"):
+                return self.backward_pop(s)
             return self.backward_assign(s)
-        if isinstance(s, gast.If):
+        if t is gast.Expr and _is_method(s.value, "append"):
+            return self.backward_append(s)
+        if t is gast.If:
             return self.backward_if(s)
-        if isinstance(s, (gast.For, gast.While)):
+        if t is gast.For or t is gast.While:
             return self.backward_loop(s)
         return []
 
     def label(self, s, out, keep=False):
         """The user's ``file:line  text`` above the block of ``s`` (once per line);
         ``keep``: kept even with no code under it (``=``, see optimize.py)."""
-        line = self.ctx.quoted.line(s)
+        line = self.firstline + getattr(s, "lineno", 1) - 1  # (quoted.line(s), inline)
         if line != self.last_label:
             self.last_label = line
             text = self.ctx.quoted.text(s)
@@ -201,27 +223,33 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
                            "when it shifts)"))
 
     def backward_assign(self, s):
-        if isinstance(s.targets[0], gast.Subscript):
+        target = s.targets[0]
+        t = type(target)
+        if t is gast.Subscript:
             return self.backward_setitem(s)
         out = []
-        target = s.targets[0]
-        names = [target.id] if type(target) is gast.Name else [
+        names = [target.id] if t is gast.Name else [
             n.id for n in walk.name_nodes(target)]
-        live = [n for n in names if n in self.active and n in self.nz]
+        active, nz = self.active, self.nz
         if names[0] in self.ctx.zero_adjoints:
             self.note_invariance(s, out)
-        if live:
-            self.label(s, out)
-            user = self.user_call(s)
-            if user is not None:
-                user.backward(self, out)
-            else:
-                self.backward_value(s, target, out)
         for n in names:
-            if n in self.fixed and id(s) not in self.first_defs \
+            if n in active and n in nz:  # live: its adjoint flows back
+                self.label(s, out)
+                user = self.ctx.user_calls.get(s)
+                if user is not None:
+                    user.backward(self, out)
+                elif type(s.value) in _OPERATIONS:  # (the commonest: straight to the rule)
+                    self.backward_operation(s, target, out)
+                else:
+                    self.backward_value(s, target, out)
+                break
+        fixed, nz = self.fixed, self.nz
+        for n in names:
+            if n in fixed and id(s) not in self.first_defs \
                     and n not in self.ctx.branch_tests:
                 out.append(Restore(n))
-            self.nz.discard(n)
+            nz.discard(n)
         return out
 
     def rev_block(self, stmts):
@@ -229,10 +257,6 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
         for s in reversed(stmts):
             rev.extend(self.backward(s))
         return rev
-
-    # -- calls to user functions -----------------------------------------------------------
-    def user_call(self, s):
-        return self.ctx.user_calls.get(s)
 
 
 def _is_method(value, name):
@@ -267,7 +291,7 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
     """
     ctx.loop_counters = {}
     from .activity import diff_reads
-    statements = walk.statements(tree)  # (where the questions below find answers)
+    statements = blocks.statements(tree)  # (where the questions below find answers)
     fors, loops, ctx.branch_tests = [], False, set()
     for n in statements:
         t = type(n)

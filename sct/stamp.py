@@ -14,7 +14,7 @@ def build(B, deriv, ref, fresh):
     z = False
     items = []
     v1 = deriv('y')
-    if not z and has_zero(v1): z = True
+    if not z and (v1.__class__ is not Name or v1.id == ZERO) and has_zero(v1): z = True
     if z: v1 = simplify(v1, ref)
     v2 = neg(v1)
     if z: v2 = simplify(v2, ref)
@@ -68,6 +68,7 @@ def _compile(rule, mode):
         return None
     from . import template  # (template uses this module)
     env.update(_ENV, simplify=template.simplify, has_zero=template.has_zero,
+               ZERO=template.ZERO,
                param=template.param_value)
     code = compile(src, f"<sct template {rule.name} {mode}>", "exec")
     exec(code, env)
@@ -160,7 +161,8 @@ class _Writer:
         if t is gast.Subscript:
             if isinstance(node.value, gast.Name) and node.value.id == "d":
                 v = self.temp(f"deriv({self.d_param(node)!r})")
-                self.lines.append(f"    if not z and has_zero({v}): z = True")
+                self.lines.append(f"    if not z and ({v}.__class__ is not Name or "
+                                  f"{v}.id == ZERO) and has_zero({v}): z = True")
                 return v
             if isinstance(node.slice, gast.Name) and node.slice.id in self.params:
                 value = self.copy(node.value)
@@ -191,18 +193,27 @@ class _Writer:
         """A new node of ``node``'s class: its attributes, with ``fields`` replaced."""
         t = type(node)
         if not node.__dict__:
-            return self.temp(f"new({self.const(t)})")
+            return self.leaf(node)
+        entries = list(node.__dict__.items())
+        tail = ""  # (a node's position, the same dict for every copy: one name)
+        if len(entries) > 4 and tuple(k for k, _ in entries[-4:]) == _POSITIONS:
+            tail = f", **{self.const(dict(entries[-4:]))}"
+            del entries[-4:]
         items = ", ".join(f"{k!r}: {fields[k] if k in fields else self.const(v)}"
-                          for k, v in node.__dict__.items())
+                          for k, v in entries) + tail
         v = self.temp(f"new({self.const(t)})")
         self.lines.append(f"    {v}.__dict__ = {{{items}}}")
         return v
 
     def leaf(self, node):
-        """A context or an operator: copied as walk.clone copies it."""
+        """A context or an operator: a marker without fields, the one shared instance
+        of its class (as in the nodes nodes.py makes, and the trees Python parses)."""
         if node.__dict__:
             raise _Unsupported
-        return f"new({self.const(type(node))})"
+        t = type(node)
+        if t in walk.MARKS:
+            return self.const(_MARKS.setdefault(t, t()))
+        return f"new({self.const(t)})"
 
     def name(self, node):
         i = node.id
@@ -215,8 +226,9 @@ class _Writer:
         return self.temp(f"clone({self.const(node)})")
 
 
-def _new(cls):
-    return cls.__new__(cls)
+_new = gast.AST.__new__  # (new(cls): a node of class cls, nothing set)
+_MARKS = {}  # context or operator class -> its one instance in built nodes
+_POSITIONS = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 
 
 def _name(id_, ctx):
@@ -227,7 +239,13 @@ def _name(id_, ctx):
 
 
 def _neg(operand):
-    return gast.UnaryOp(op=gast.USub(), operand=operand)
+    """``gast.UnaryOp(op=gast.USub(), operand=operand)``, faster (the operator shared)."""
+    node = _new(gast.UnaryOp)
+    node.__dict__ = {"op": _USUB, "operand": operand}
+    return node
 
 
-_ENV = {"new": _new, "name": _name, "neg": _neg, "clone": walk.clone}
+_USUB = gast.USub()
+
+
+_ENV = {"new": _new, "name": _name, "neg": _neg, "clone": walk.clone, "Name": gast.Name}

@@ -42,8 +42,9 @@ def bind(rule, call_args, call_keywords, what):
     n = len(call_args)
     if not call_keywords and least <= n <= len(names):  # (what Signature.bind gives)
         out = dict(zip(names, call_args))
-        for name, default, is_literal in defaults[n:]:
-            out[name] = literal(default) if is_literal else ("__default__", default)
+        if n < len(names):
+            for name, default, is_literal in defaults[n:]:
+                out[name] = literal(default) if is_literal else ("__default__", default)
     else:
         params = list(rule.signature.parameters.values())[1:]
         try:
@@ -125,11 +126,23 @@ def param_value(v, ref):
     """What an occurrence of a parameter bound to ``v`` becomes: a copy of its atom
     (an index as a value), or a reference to its default."""
     t = type(v)
-    if t is gast.Name or t is gast.Constant:  # (an atom is its own value)
+    if t is _Name:  # (the usual atom: what walk.clone makes of it, without a walk)
+        src = v.__dict__
+        if src.get("annotation") is None and "primal" not in src:
+            new = _new(_Name)  # (no node in it but its context, shared as in nodes.py)
+            new.__dict__ = src.copy()
+            return new
         return walk.clone(v)
+    if t is _Constant:  # (a constant holds no node)
+        new = _new(_Constant)
+        new.__dict__ = v.__dict__.copy()
+        return new
     if isinstance(v, tuple) and v and v[0] == "__default__":
         return ref(v[1])
     return index_value(walk.clone(v), ref)
+
+
+_Name, _Constant, _new = gast.Name, gast.Constant, gast.AST.__new__
 
 
 _NOT_GLOBAL = object()

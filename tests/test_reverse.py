@@ -117,3 +117,28 @@ def test_a_product_by_one_written_into_stays_a_copy():
     assert (out, tangent) == (pytest.approx(15.5), pytest.approx(15.0))
     np.testing.assert_array_equal(x, [0.5, 2.0, 3.0])
     np.testing.assert_array_equal(t, [1.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("src", [
+    "def f(x):\n    y = x * 2.0\n    return y",
+    "def f(x):\n    y = 0.0\n    for i in r:\n        if c:\n            y = y + x\n    return y",
+    "def f(x):\n    def g(t):\n        return t\n    return g(x)",
+])
+def test_statements_of_a_flat_body_are_its_body(src):
+    # blocks.statements skips the walk when no statement holds others; it must find
+    # what walk.statements finds, in the same order, either way
+    import gast
+    from sct import blocks, walk
+    tree = gast.parse(src).body[0]
+    assert blocks.statements(tree) == walk.statements(tree)
+
+
+def test_a_parameters_copy_is_what_clone_makes():
+    # template.param_value copies a name or a constant without the generic walk
+    import gast
+    from sct import template, walk
+    for atom in (gast.parse("f(a)").body[0].value.args[0],
+                 gast.parse("f(2.0)").body[0].value.args[0]):
+        copy = template.param_value(atom, None)
+        assert copy is not atom and gast.dump(copy) == gast.dump(walk.clone(atom))
+        assert copy.__dict__.keys() == atom.__dict__.keys()

@@ -260,9 +260,14 @@ def _key(fn):
 def lookup(fn):
     """The :class:`Rule` for ``fn``, or ``None``."""
     try:
-        return _registry.get(_key(fn))
+        return _registry.get(fn)  # (what _key gives a hashable fn: itself)
     except TypeError:
-        return None
+        pass
+    try:
+        hash(fn)
+    except TypeError:
+        return _registry.get(id(fn))
+    return None  # (hashable, but comparing it with a key failed)
 
 
 def all_rules() -> list:
