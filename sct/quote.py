@@ -76,7 +76,7 @@ def quote(fn) -> Quoted:
     if not inspect.isfunction(raw):
         raise _unreadable(fn, "it is not a Python function")
     try:
-        src_lines, first = _source_lines(raw)
+        src_lines, first = source_lines(raw)
     except (OSError, TypeError) as e:
         raise _unreadable(fn, str(e) or type(e).__name__) from None
     src = textwrap.dedent("".join(src_lines))
@@ -101,7 +101,7 @@ def quote(fn) -> Quoted:
                   lines=src.splitlines(), globals=raw.__globals__, cells=cells)
 
 
-def _source_lines(fn):
+def source_lines(fn):
     """``inspect.getsourcelines(fn)`` without the tokenizer where the code object
     says where the body ends: its lines through the last line with code, when the
     next line with code (not a comment) is outside the ``def``. What that leaves out
@@ -114,8 +114,13 @@ def _source_lines(fn):
     head = lines[lnum] if lnum < len(lines) else ""
     indent = len(head) - len(head.lstrip())
     defs = (f"def {fn.__name__}(", f"async def {fn.__name__}(")
-    if last <= lnum + 1 or last > len(lines) or "\t" in head[:indent] or \
-            not head.lstrip().startswith(defs):
+    start = lnum  # the 'def' line: the first line, or the first after the decorators
+    if head.lstrip().startswith("@"):
+        start = next((k for k in range(lnum + 1, min(last, len(lines)))
+                      if lines[k].startswith(defs, indent)
+                      and not lines[k][:indent].strip()), lnum)
+    if last <= start + 1 or last > len(lines) or "\t" in head[:indent] or \
+            not lines[start].lstrip().startswith(defs):
         return inspect.getsourcelines(fn)
     for line in lines[last:]:
         text = line.strip()

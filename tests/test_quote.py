@@ -17,3 +17,18 @@ def test_parse_gives_gast_parse_tree_with_positions(path):
     assert gast.dump(mine, include_attributes=True) == gast.dump(
         gast.parse(src), include_attributes=True)
 
+
+
+def test_source_lines_of_every_rule_template_parse_as_inspect_reads_them():
+    # templates are decorated (@rule(...)): the lines run from the decorator, and the
+    # tree is the one inspect.getsourcelines gives
+    import inspect
+    import textwrap
+
+    from sct.rules import all_rules
+    for template in {r.template for r in all_rules()}:
+        lines, first = quote.source_lines(template)
+        ref, ref_first = inspect.getsourcelines(template)
+        assert first == ref_first, template
+        assert gast.dump(quote.parse(textwrap.dedent("".join(lines)))) == gast.dump(
+            gast.parse(textwrap.dedent("".join(ref)))), template

@@ -145,8 +145,9 @@ class Rule:
 
 
 def _parse_template(template):
-    src = textwrap.dedent(inspect.getsource(template))
-    tree = gast.parse(src)
+    from ..quote import parse, source_lines
+    lines, _ = source_lines(template)  # (without the tokenizer, as for user code)
+    tree = parse(textwrap.dedent("".join(lines)))
     fdef = tree.body[0]
     blocks = {"adjoint": [], "tangent": []}
     for stmt in fdef.body:
