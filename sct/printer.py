@@ -18,27 +18,8 @@ from __future__ import annotations
 
 import gast
 
+from .numtext import HIGHEST as _HIGHEST, OPS as _OPS, P as _P, POW_RHS as _POW_RHS
 from .numtext import negative as _negative, number as _number
-
-# astor's precedence table (astor/op_util.py): a child is wrapped in parentheses when
-# its own precedence is below the one its parent hands down
-_P = dict(GeneratorExp=1, Assign=3, AugAssign=5, Expr=5, If=9, For=9, While=9,
-          Return=11, Slice=13, Subscript=13, Tuple=19, Comma=21, call_one_arg=25,
-          IfExp=27, Constant=61)
-_HIGHEST = 63  # what a parent that sets nothing hands down
-_OPS = {  # operator class -> (symbol, precedence)
-    gast.Or: ("or", 31), gast.And: ("and", 33), gast.Not: ("not", 35),
-    gast.Eq: ("==", 37), gast.Gt: (">", 37), gast.GtE: (">=", 37), gast.In: ("in", 37),
-    gast.Is: ("is", 37), gast.NotEq: ("!=", 37), gast.Lt: ("<", 37),
-    gast.LtE: ("<=", 37), gast.NotIn: ("not in", 37), gast.IsNot: ("is not", 37),
-    gast.BitOr: ("|", 39), gast.BitXor: ("^", 41), gast.BitAnd: ("&", 43),
-    gast.LShift: ("<<", 45), gast.RShift: (">>", 45), gast.Add: ("+", 47),
-    gast.Sub: ("-", 47), gast.Mult: ("*", 49), gast.Div: ("/", 49),
-    gast.Mod: ("%", 49), gast.FloorDiv: ("//", 49), gast.MatMult: ("@", 49),
-    gast.Invert: ("~", 53), gast.UAdd: ("+", 53), gast.USub: ("-", 53),
-    gast.Pow: ("**", 55),
-}
-_POW_RHS = 51
 
 
 class Unsupported(Exception):
@@ -50,8 +31,16 @@ def to_source(tree, plain=lambda s: False, comment=None) -> str | None:
     ``s`` prints as its ``repr`` wherever it is (sct's comment markers);
     ``comment(s)``: the line that a statement of the string ``s`` alone prints as
     instead (a blank line for ``""``), or ``None``: the statement as astor prints it."""
+    p = printed(tree, plain, comment)
+    return None if p is None else "".join(p.out)
+
+
+def printed(tree, plain, comment, marked=()):
+    """The :class:`_Printer` that printed ``tree`` (``None``: it cannot): ``out``, the
+    text in pieces; ``names``, every name printed (parameters too); ``at``, where in
+    ``out`` the names in ``marked`` went, in the fields' order (else ``None``)."""
     p = _Printer(plain)
-    p.comment = comment
+    p.comment, p.marked = comment, marked
     try:
         p.stmt(tree) if not isinstance(tree, gast.Module) else p.stmts(tree.body)
     except Unsupported:
@@ -60,7 +49,7 @@ def to_source(tree, plain=lambda s: False, comment=None) -> str | None:
     out.append("\n")
     if out and out[0] and set(out[0]) == {"\n"}:
         out[0] = ""
-    return "".join(out)
+    return p
 
 
 class _Printer:
@@ -70,6 +59,7 @@ class _Printer:
         self.indent = 0
         self.new_lines = 0
         self.line_start = 0  # where in ``out`` the current line starts
+        self.names, self.marked, self.at = [], (), []
 
     def w(self, text):
         """Write ``text``, starting the pending new line first (as astor does)."""
@@ -179,7 +169,9 @@ class _Printer:
         self.newline(1 if self.indent else 2)
         self.newline()
         self.w(f"def {s.name}(")
+        start = self.marks()
         self.arguments(s.args)
+        self.reordered(start)
         self.w("):")
         self.block(s.body)
         if not self.indent:
@@ -228,13 +220,26 @@ class _Printer:
         if type(node) is not gast.Name or node.annotation is not None:
             raise Unsupported("annotation")
         self.w(node.id)
+        self.names.append(node)
+
+    def marks(self):
+        return 0 if self.at is None else len(self.at)
+
+    def reordered(self, start):
+        """Marked names written since ``marks()`` said ``start`` came in another order
+        than the fields': defaults, an ``IfExp`` or a ``Dict`` printed them."""
+        if self.at is not None and len(self.at) != start:
+            self.at = None
 
     # -- expressions: ``pp`` is the precedence the parent hands down -----------------
     def expr(self, e, pp):
         t = type(e)
         w = self.out.append  # (a line is started: see stmt)
         if t is gast.Name:
+            if e.id in self.marked and self.at is not None:
+                self.at.append(len(self.out))
             w(e.id)
+            self.names.append(e)
         elif t is gast.Constant:
             self.constant(e, pp)
         elif t is gast.Attribute:
@@ -364,6 +369,7 @@ class _Printer:
                 self.expr(v, p + 1)
             w(")" if paren else "")
         elif t is gast.IfExp:
+            start = self.marks()
             p = _P["IfExp"]
             paren = p < pp
             w("(" if paren else "")
@@ -373,10 +379,12 @@ class _Printer:
             w(" else ")
             self.expr(e.orelse, p)
             w(")" if paren else "")
+            self.reordered(start)
         elif t is gast.Starred:
             w("*")
             self.expr(e.value, _HIGHEST)
         elif t is gast.Dict:
+            start = self.marks()
             w("{")
             for i, (k, v) in enumerate(zip(e.keys, e.values)):
                 if i:
@@ -386,5 +394,6 @@ class _Printer:
                 w(": " if k is not None else "**")
                 self.expr(v, _P["Comma"])
             w("}")
+            self.reordered(start)
         else:
             raise Unsupported(t.__name__)
