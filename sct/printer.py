@@ -219,8 +219,7 @@ class _Printer:
     def arg(self, node):
         if type(node) is not gast.Name or node.annotation is not None:
             raise Unsupported("annotation")
-        self.w(node.id)
-        self.names.append(node)
+        self.expr(node, _HIGHEST)  # (mid-line: the name, kept as expressions' are)
 
     def marks(self):
         return 0 if self.at is None else len(self.at)

@@ -167,20 +167,17 @@ def named(fdefs, printed, ctx):
     for fdef, p in zip(fdefs, printed):
         if p.at is None:
             return None
-        start = len(sites)
-        for x in p.names:
-            i = x.id
-            if getattr(x, "annotation", None) is not None:
-                return None
-            if i.startswith("__sct_ref"):
-                sites.append(i)
-            else:
-                names.add(i)
-            if isinstance(x.ctx, _LOCAL_CTX):
-                local.add(i)
-        if len(sites) - start != len(p.at) or any(i not in refs for i in sites[start:]):
+        found = p.names
+        ids = {x.id for x in found}
+        marked = {i for i in ids if i.startswith("__sct_ref")}
+        # (every placeholder printed is marked where it went, when it is in refs)
+        if not marked <= refs.keys() or any(
+                [getattr(x, "annotation", None) is not None for x in found]):
             return None
-        local |= {a.id for a in fdef.args.args + fdef.args.kwonlyargs}
+        names |= ids - marked
+        sites += [p.out[k] for k in p.at]
+        local.update([x.id for x in found if type(x.ctx) in _LOCAL_TYPES])
+        local.update([a.id for a in fdef.args.args + fdef.args.kwonlyargs])
     if any(isinstance(refs[i], (int, float, str)) and not isinstance(refs[i], bool)
            for i in sites):
         return None  # (written as their repr: a number may want parentheses)
@@ -203,6 +200,7 @@ def named(fdefs, printed, ctx):
 
 
 _LOCAL_CTX = (gast.Store, gast.Param)
+_LOCAL_TYPES = frozenset(_LOCAL_CTX)
 _SKIP = walk._MARKS  # contexts and operators: no names under them
 
 
