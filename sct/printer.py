@@ -20,10 +20,11 @@ import gast
 
 from .numtext import HIGHEST as _HIGHEST, OPS as _OPS, P as _P, POW_RHS as _POW_RHS
 from .numtext import negative as _negative, number as _number
+from .printrare import Rare, Unsupported
 
 
-class Unsupported(Exception):
-    """A node this printer does not print as astor would."""
+_Name, _BinOp = gast.Name, gast.BinOp
+_SPACED = {op: (f" {sym} ", p) for op, (sym, p) in _OPS.items()}
 
 
 def to_source(tree, plain=lambda s: False, comment=None) -> str | None:
@@ -52,7 +53,7 @@ def printed(tree, plain, comment, marked=()):
     return p
 
 
-class _Printer:
+class _Printer(Rare):
     def __init__(self, plain):
         self.plain = plain
         self.out = []
@@ -234,11 +235,37 @@ class _Printer:
     def expr(self, e, pp):
         t = type(e)
         w = self.out.append  # (a line is started: see stmt)
-        if t is gast.Name:
+        if t is _Name:
             if e.id in self.marked and self.at is not None:
                 self.at.append(len(self.out))
             w(e.id)
             self.names.append(e)
+        elif t is _BinOp:
+            op = type(e.op)
+            sym, p = _SPACED[op]
+            if p < pp:
+                w("(")
+            if op is gast.Pow:
+                # (-2.0) ** n: a negative number must keep its parentheses there
+                self.expr(e.left, _HIGHEST if _negative(e.left) else 56)
+                w(" ** ")
+                self.expr(e.right, _POW_RHS)
+            else:  # (an operand that is a name, unmarked, written here)
+                x = e.left
+                if type(x) is _Name and x.id not in self.marked:
+                    w(x.id)
+                    self.names.append(x)
+                else:
+                    self.expr(x, p)
+                w(sym)
+                x = e.right
+                if type(x) is _Name and x.id not in self.marked:
+                    w(x.id)
+                    self.names.append(x)
+                else:
+                    self.expr(x, p + 1)
+            if p < pp:
+                w(")")
         elif t is gast.Constant:
             self.constant(e, pp)
         elif t is gast.Attribute:
@@ -247,20 +274,6 @@ class _Printer:
             w(e.attr)
         elif t is gast.Call:
             self.call(e)
-        elif t is gast.BinOp:
-            sym, p = _OPS[type(e.op)]
-            paren = p < pp
-            w("(" if paren else "")
-            if type(e.op) is gast.Pow:
-                # (-2.0) ** n: a negative number must keep its parentheses there
-                self.expr(e.left, _HIGHEST if _negative(e.left) else 56)
-                w(" ** ")
-                self.expr(e.right, _POW_RHS)
-            else:
-                self.expr(e.left, p)
-                w(f" {sym} ")
-                self.expr(e.right, p + 1)
-            w(")" if paren else "")
         elif t is gast.UnaryOp:
             sym, p = _OPS[type(e.op)]
             paren = p < pp
@@ -334,65 +347,3 @@ class _Printer:
             self.w("...")
         else:
             self.w(repr(v))
-
-    def other(self, e, pp):
-        t = type(e)
-        w = self.out.append  # (a line is started: see stmt)
-        if t is gast.Slice:
-            p = _P["Slice"]
-            if e.lower is not None:
-                self.expr(e.lower, p)
-            w(":")
-            if e.upper is not None:
-                self.expr(e.upper, p)
-            if e.step is not None:
-                w(":")
-                if not (type(e.step) is gast.Name and e.step.id == "None"):
-                    self.expr(e.step, p)
-        elif t is gast.Compare:
-            p = _OPS[type(e.ops[0])][1]
-            paren = p < pp
-            w("(" if paren else "")
-            self.expr(e.left, p + 1)
-            for op, right in zip(e.ops, e.comparators):
-                w(f" {_OPS[type(op)][0]} ")
-                self.expr(right, p + 1)
-            w(")" if paren else "")
-        elif t is gast.BoolOp:
-            sym, p = _OPS[type(e.op)]
-            paren = p < pp
-            w("(" if paren else "")
-            for i, v in enumerate(e.values):
-                if i:
-                    w(f" {sym} ")
-                self.expr(v, p + 1)
-            w(")" if paren else "")
-        elif t is gast.IfExp:
-            start = self.marks()
-            p = _P["IfExp"]
-            paren = p < pp
-            w("(" if paren else "")
-            self.expr(e.body, p + 1)
-            w(" if ")
-            self.expr(e.test, p + 1)
-            w(" else ")
-            self.expr(e.orelse, p)
-            w(")" if paren else "")
-            self.reordered(start)
-        elif t is gast.Starred:
-            w("*")
-            self.expr(e.value, _HIGHEST)
-        elif t is gast.Dict:
-            start = self.marks()
-            w("{")
-            for i, (k, v) in enumerate(zip(e.keys, e.values)):
-                if i:
-                    w(", ")
-                if k is not None:
-                    self.expr(k, _HIGHEST)
-                w(": " if k is not None else "**")
-                self.expr(v, _P["Comma"])
-            w("}")
-            self.reordered(start)
-        else:
-            raise Unsupported(t.__name__)
