@@ -102,16 +102,17 @@ def run(stmts, temporaries, pure_call, user_names=None) -> list:
     Given ``user_names``, a copy ``a = b`` to any other name (an adjoint handed on
     unchanged, ``e_bar = s_bar``) is folded too.
     """
-    loads: dict = {}
-    stores: dict = {}
-    for n in survey.names(stmts):  # (walk.name_nodes, faster)
-        table = loads if isinstance(n.ctx, gast.Load) else stores
-        table[n.id] = table.get(n.id, 0) + 1
     names = set(temporaries)
     if user_names is not None:
         names |= {n.targets[0].id for n in survey.statements(stmts)
                   if type(n) is gast.Assign and type(n.value) is gast.Name
                   and type(n.targets[0]) is gast.Name and n.targets[0].id not in user_names}
+    loads: dict = {}
+    stores: dict = {}
+    # (walk.name_nodes, faster; only the names that may fold are counted)
+    for n in [n for n in survey.names(stmts) if n.id in names]:
+        table = loads if isinstance(n.ctx, gast.Load) else stores
+        table[n.id] = table.get(n.id, 0) + 1
     single = {t for t in names if loads.get(t) == 1 and stores.get(t) == 1}
     if single:
         _block(stmts, single, pure_call)
