@@ -43,6 +43,9 @@ def negative(e) -> bool:
 
 def number(value) -> str:
     """astor's text of a number (infinity as 1e1000, NaN as 1e1000-1e1000)."""
+    t = type(value)
+    if t is int or t is float and value - value == 0.0:  # (finite: the commonest)
+        return repr(value)
     def part(x, imaginary):
         s = "j" if imaginary else ""
         try:

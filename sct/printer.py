@@ -317,7 +317,11 @@ class _Printer(Rare):
             if not first:
                 w(", ")
             first = False
-            self.expr(a, p)
+            if type(a) is _Name and a.id not in self.marked:
+                w(a.id)  # (as expr writes it)
+                self.names.append(a)
+            else:
+                self.expr(a, p)
         for k in e.keywords:
             if not first:
                 w(", ")
