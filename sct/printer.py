@@ -87,15 +87,19 @@ class _Printer(Rare):
 
     def stmt(self, s):
         t = type(s)
+        if t is gast.Assign:  # (newline() and w(""): the line starts, written here)
+            out = self.out
+            out.append("\n" * max(self.new_lines, 1))
+            self.line_start = len(out)
+            out.append("    " * self.indent)
+            self.new_lines = 0
+            for target in s.targets:  # (expressions write straight to ``out``)
+                self.expr(target, 3)
+                out.append(" = ")
+            self.expr(s.value, 3)
+            return
         w, e = self.w, self.expr
-        if t is gast.Assign:
-            self.newline()
-            w("")  # (the new line starts: expressions write straight to ``out``)
-            for target in s.targets:
-                e(target, 3)
-                w(" = ")
-            e(s.value, 3)
-        elif t is gast.Expr:
+        if t is gast.Expr:
             self.newline()
             v = s.value
             line = self.comment(v.value) if self.comment and type(v) is gast.Constant \
