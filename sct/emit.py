@@ -26,7 +26,7 @@ import warnings
 import gast
 
 from . import printer
-from .refs import resolve, resolve_refs  # noqa: F401 (resolve_refs: emit's own name)
+from .refs import named, resolve, resolve_refs  # noqa: F401 (resolve_refs: emit's own name)
 from .reverse import COMMENT
 
 try:  # astor prints the code; it warns on import on Python 3.12+, and may fail later
@@ -209,8 +209,16 @@ def compile_functions(fdefs, ctx, label):
     so it reads them live, as the user's function does; the objects sct refers to get
     cells of their own.
     """
-    closure, read = resolve(fdefs, ctx)
-    sources = [to_source(fdef) for fdef in fdefs]
+    found = None
+    if getattr(_astor, "__name__", None) == "astor":  # (to_source prints with printer.py)
+        printed = [printer.printed(f, _plain, _comment_line, ctx.refs) for f in fdefs]
+        if None not in printed:  # placeholders named as the printer met them
+            found = named(fdefs, printed, ctx)
+    if found is None:
+        closure, read = resolve(fdefs, ctx)
+        sources = [to_source(fdef) for fdef in fdefs]
+    else:
+        closure, read, sources = found
     user_cells = {n: c for n, c in ctx.quoted.cells.items() if n in read}
     names = sorted(set(closure) | set(user_cells))
     factory = "__sct_factory"

@@ -70,9 +70,9 @@ def _head(s):
 
 
 def _put(expr, name, value):
-    """``expr`` with ``value`` in place of its reads of ``name`` (what a
-    ``NodeTransformer`` replacing those ``Name`` nodes does, without a visit of
-    every node)."""
+    """``expr`` with ``value`` in place of its read of ``name`` (what a
+    ``NodeTransformer`` replacing that ``Name`` node does, without a visit of every
+    node): the one read there is, since ``name`` is read once in the body."""
     if type(expr) is gast.Name:
         return value if expr.id == name and isinstance(expr.ctx, gast.Load) else expr
     todo = [expr]
@@ -84,11 +84,13 @@ def _put(expr, name, value):
                     if type(x) is gast.Name:
                         if x.id == name and isinstance(x.ctx, gast.Load):
                             v[i] = value
+                            return expr
                     elif isinstance(x, gast.AST):
                         todo.append(x)
             elif type(v) is gast.Name:
                 if v.id == name and isinstance(v.ctx, gast.Load):
                     setattr(n, field, value)
+                    return expr
             elif isinstance(v, gast.AST):
                 todo.append(v)
     return expr
@@ -100,16 +102,17 @@ def run(stmts, temporaries, pure_call, user_names=None) -> list:
     Given ``user_names``, a copy ``a = b`` to any other name (an adjoint handed on
     unchanged, ``e_bar = s_bar``) is folded too.
     """
-    loads: dict = {}
-    stores: dict = {}
-    for n in survey.names(stmts):  # (walk.name_nodes, faster)
-        table = loads if isinstance(n.ctx, gast.Load) else stores
-        table[n.id] = table.get(n.id, 0) + 1
     names = set(temporaries)
     if user_names is not None:
         names |= {n.targets[0].id for n in survey.statements(stmts)
                   if type(n) is gast.Assign and type(n.value) is gast.Name
                   and type(n.targets[0]) is gast.Name and n.targets[0].id not in user_names}
+    loads: dict = {}
+    stores: dict = {}
+    # (walk.name_nodes, faster; only the names that may fold are counted)
+    for n in [n for n in survey.names(stmts) if n.id in names]:
+        table = loads if isinstance(n.ctx, gast.Load) else stores
+        table[n.id] = table.get(n.id, 0) + 1
     single = {t for t in names if loads.get(t) == 1 and stores.get(t) == 1}
     if single:
         _block(stmts, single, pure_call)
@@ -121,46 +124,79 @@ LOOKAHEAD = 6  # statements a temporary may be carried past to its reader
 
 def _block(stmts, single, pure_call):
     for s in stmts:
+        if type(s) in _FLAT:
+            continue
         for field in ("body", "orelse"):
             inner = getattr(s, field, None)
             if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
                 _block(inner, single, pure_call)
+    heads: dict = {}  # (see _Head)
     i = len(stmts) - 2
     while i >= 0:
         s = stmts[i]
         if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(
                 s.targets[0], gast.Name) and s.targets[0].id in single:
-            nodes = walk.nodes(s.value)
-            if _pure(nodes, pure_call):
-                j = _reader(stmts, i, s.targets[0].id, _reads(nodes, s.value), pure_call)
+            h = _Head.of(s, heads)
+            if h.is_pure(pure_call):
+                name = s.targets[0].id
+                j = _reader(stmts, i, name, h.reads, pure_call, heads)
                 if j is not None:
-                    _set_head(stmts[j], _put(_head(stmts[j]), s.targets[0].id, s.value))
+                    r = _Head.of(stmts[j], heads)
+                    _set_head(stmts[j], _put(r.expr, name, s.value))
+                    r.expr = _head(stmts[j])
+                    r.reads = (r.reads - {name}) | h.reads  # (and still pure)
                     del stmts[i]
         i -= 1
 
 
-def _reader(stmts, i, name, operands, pure_call):
+_FLAT = frozenset({gast.Assign, gast.Expr, gast.Return, gast.AugAssign, gast.Pass})
+
+
+class _Head:
+    """What :func:`_block` asked of a statement's head, kept while it folds: the
+    names it reads, and whether it is pure (asked once, when first wanted: asking
+    ``pure_call`` records guards). A value folded in, pure too, keeps it pure."""
+
+    __slots__ = ("stmt", "expr", "nodes", "reads", "pure")
+
+    @staticmethod
+    def of(s, heads):
+        h = heads.get(id(s))
+        if h is None or h.stmt is not s:
+            h = heads[id(s)] = _Head()
+            h.stmt, h.expr, h.pure = s, _head(s), None
+            h.nodes = None if h.expr is None else walk.nodes(h.expr)
+            h.reads = None if h.expr is None else _reads(h.nodes, h.expr)
+        return h
+
+    def is_pure(self, pure_call) -> bool:
+        if self.pure is None:
+            self.pure = _pure(self.nodes, pure_call)
+        return self.pure
+
+
+def _reader(stmts, i, name, operands, pure_call, heads):
     """The index of the statement after ``stmts[i]`` whose head reads ``name``, when
     ``stmts[i]``'s value can move there: every statement in between only assigns a
     pure value to a name the value does not read, or pushes onto a list it does not
     read."""
     for j in range(i + 1, min(len(stmts), i + 1 + LOOKAHEAD)):
         nxt = stmts[j]
-        head = _head(nxt)
-        nodes = None if head is None else walk.nodes(head)
-        if head is not None and name in _reads(nodes, head):
-            return j if _pure(nodes, pure_call) else None
-        if not (_assigns_apart(nxt, operands, nodes, pure_call) or
+        h = _Head.of(nxt, heads)
+        if h.expr is not None and name in h.reads:
+            return j if h.is_pure(pure_call) else None
+        if not (_assigns_apart(nxt, operands, h, pure_call) or
                 _appends_apart(nxt, operands)):
             return None
     return None
 
 
-def _assigns_apart(s, operands, nodes, pure_call) -> bool:
-    """``a = <pure>`` with ``a`` not among ``operands`` (``nodes``: of its value)."""
+def _assigns_apart(s, operands, head, pure_call) -> bool:
+    """``a = <pure>`` with ``a`` not among ``operands`` (``head``: its value's
+    :class:`_Head`)."""
     return isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(
         s.targets[0], gast.Name) and s.targets[0].id not in operands and \
-        _pure(nodes, pure_call)
+        head.is_pure(pure_call)
 
 
 def _appends_apart(s, operands) -> bool:

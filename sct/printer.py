@@ -18,31 +18,13 @@ from __future__ import annotations
 
 import gast
 
+from .numtext import HIGHEST as _HIGHEST, OPS as _OPS, P as _P, POW_RHS as _POW_RHS
 from .numtext import negative as _negative, number as _number
-
-# astor's precedence table (astor/op_util.py): a child is wrapped in parentheses when
-# its own precedence is below the one its parent hands down
-_P = dict(GeneratorExp=1, Assign=3, AugAssign=5, Expr=5, If=9, For=9, While=9,
-          Return=11, Slice=13, Subscript=13, Tuple=19, Comma=21, call_one_arg=25,
-          IfExp=27, Constant=61)
-_HIGHEST = 63  # what a parent that sets nothing hands down
-_OPS = {  # operator class -> (symbol, precedence)
-    gast.Or: ("or", 31), gast.And: ("and", 33), gast.Not: ("not", 35),
-    gast.Eq: ("==", 37), gast.Gt: (">", 37), gast.GtE: (">=", 37), gast.In: ("in", 37),
-    gast.Is: ("is", 37), gast.NotEq: ("!=", 37), gast.Lt: ("<", 37),
-    gast.LtE: ("<=", 37), gast.NotIn: ("not in", 37), gast.IsNot: ("is not", 37),
-    gast.BitOr: ("|", 39), gast.BitXor: ("^", 41), gast.BitAnd: ("&", 43),
-    gast.LShift: ("<<", 45), gast.RShift: (">>", 45), gast.Add: ("+", 47),
-    gast.Sub: ("-", 47), gast.Mult: ("*", 49), gast.Div: ("/", 49),
-    gast.Mod: ("%", 49), gast.FloorDiv: ("//", 49), gast.MatMult: ("@", 49),
-    gast.Invert: ("~", 53), gast.UAdd: ("+", 53), gast.USub: ("-", 53),
-    gast.Pow: ("**", 55),
-}
-_POW_RHS = 51
+from .printrare import Rare, Unsupported
 
 
-class Unsupported(Exception):
-    """A node this printer does not print as astor would."""
+_Name, _BinOp = gast.Name, gast.BinOp
+_SPACED = {op: (f" {sym} ", p) for op, (sym, p) in _OPS.items()}
 
 
 def to_source(tree, plain=lambda s: False, comment=None) -> str | None:
@@ -50,8 +32,16 @@ def to_source(tree, plain=lambda s: False, comment=None) -> str | None:
     ``s`` prints as its ``repr`` wherever it is (sct's comment markers);
     ``comment(s)``: the line that a statement of the string ``s`` alone prints as
     instead (a blank line for ``""``), or ``None``: the statement as astor prints it."""
+    p = printed(tree, plain, comment)
+    return None if p is None else "".join(p.out)
+
+
+def printed(tree, plain, comment, marked=()):
+    """The :class:`_Printer` that printed ``tree`` (``None``: it cannot): ``out``, the
+    text in pieces; ``names``, every name printed (parameters too); ``at``, where in
+    ``out`` the names in ``marked`` went, in the fields' order (else ``None``)."""
     p = _Printer(plain)
-    p.comment = comment
+    p.comment, p.marked = comment, marked
     try:
         p.stmt(tree) if not isinstance(tree, gast.Module) else p.stmts(tree.body)
     except Unsupported:
@@ -60,16 +50,17 @@ def to_source(tree, plain=lambda s: False, comment=None) -> str | None:
     out.append("\n")
     if out and out[0] and set(out[0]) == {"\n"}:
         out[0] = ""
-    return "".join(out)
+    return p
 
 
-class _Printer:
+class _Printer(Rare):
     def __init__(self, plain):
         self.plain = plain
         self.out = []
         self.indent = 0
         self.new_lines = 0
         self.line_start = 0  # where in ``out`` the current line starts
+        self.names, self.marked, self.at = [], (), []
 
     def w(self, text):
         """Write ``text``, starting the pending new line first (as astor does)."""
@@ -96,15 +87,19 @@ class _Printer:
 
     def stmt(self, s):
         t = type(s)
+        if t is gast.Assign:  # (newline() and w(""): the line starts, written here)
+            out = self.out
+            out.append("\n" * max(self.new_lines, 1))
+            self.line_start = len(out)
+            out.append("    " * self.indent)
+            self.new_lines = 0
+            for target in s.targets:  # (expressions write straight to ``out``)
+                self.expr(target, 3)
+                out.append(" = ")
+            self.expr(s.value, 3)
+            return
         w, e = self.w, self.expr
-        if t is gast.Assign:
-            self.newline()
-            w("")  # (the new line starts: expressions write straight to ``out``)
-            for target in s.targets:
-                e(target, 3)
-                w(" = ")
-            e(s.value, 3)
-        elif t is gast.Expr:
+        if t is gast.Expr:
             self.newline()
             v = s.value
             line = self.comment(v.value) if self.comment and type(v) is gast.Constant \
@@ -179,7 +174,9 @@ class _Printer:
         self.newline(1 if self.indent else 2)
         self.newline()
         self.w(f"def {s.name}(")
+        start = self.marks()
         self.arguments(s.args)
+        self.reordered(start)
         self.w("):")
         self.block(s.body)
         if not self.indent:
@@ -227,14 +224,52 @@ class _Printer:
     def arg(self, node):
         if type(node) is not gast.Name or node.annotation is not None:
             raise Unsupported("annotation")
-        self.w(node.id)
+        self.expr(node, _HIGHEST)  # (mid-line: the name, kept as expressions' are)
+
+    def marks(self):
+        return 0 if self.at is None else len(self.at)
+
+    def reordered(self, start):
+        """Marked names written since ``marks()`` said ``start`` came in another order
+        than the fields': defaults, an ``IfExp`` or a ``Dict`` printed them."""
+        if self.at is not None and len(self.at) != start:
+            self.at = None
 
     # -- expressions: ``pp`` is the precedence the parent hands down -----------------
     def expr(self, e, pp):
         t = type(e)
         w = self.out.append  # (a line is started: see stmt)
-        if t is gast.Name:
+        if t is _Name:
+            if e.id in self.marked and self.at is not None:
+                self.at.append(len(self.out))
             w(e.id)
+            self.names.append(e)
+        elif t is _BinOp:
+            op = type(e.op)
+            sym, p = _SPACED[op]
+            if p < pp:
+                w("(")
+            if op is gast.Pow:
+                # (-2.0) ** n: a negative number must keep its parentheses there
+                self.expr(e.left, _HIGHEST if _negative(e.left) else 56)
+                w(" ** ")
+                self.expr(e.right, _POW_RHS)
+            else:  # (an operand that is a name, unmarked, written here)
+                x = e.left
+                if type(x) is _Name and x.id not in self.marked:
+                    w(x.id)
+                    self.names.append(x)
+                else:
+                    self.expr(x, p)
+                w(sym)
+                x = e.right
+                if type(x) is _Name and x.id not in self.marked:
+                    w(x.id)
+                    self.names.append(x)
+                else:
+                    self.expr(x, p + 1)
+            if p < pp:
+                w(")")
         elif t is gast.Constant:
             self.constant(e, pp)
         elif t is gast.Attribute:
@@ -243,20 +278,6 @@ class _Printer:
             w(e.attr)
         elif t is gast.Call:
             self.call(e)
-        elif t is gast.BinOp:
-            sym, p = _OPS[type(e.op)]
-            paren = p < pp
-            w("(" if paren else "")
-            if type(e.op) is gast.Pow:
-                # (-2.0) ** n: a negative number must keep its parentheses there
-                self.expr(e.left, _HIGHEST if _negative(e.left) else 56)
-                w(" ** ")
-                self.expr(e.right, _POW_RHS)
-            else:
-                self.expr(e.left, p)
-                w(f" {sym} ")
-                self.expr(e.right, p + 1)
-            w(")" if paren else "")
         elif t is gast.UnaryOp:
             sym, p = _OPS[type(e.op)]
             paren = p < pp
@@ -300,7 +321,11 @@ class _Printer:
             if not first:
                 w(", ")
             first = False
-            self.expr(a, p)
+            if type(a) is _Name and a.id not in self.marked:
+                w(a.id)  # (as expr writes it)
+                self.names.append(a)
+            else:
+                self.expr(a, p)
         for k in e.keywords:
             if not first:
                 w(", ")
@@ -330,61 +355,3 @@ class _Printer:
             self.w("...")
         else:
             self.w(repr(v))
-
-    def other(self, e, pp):
-        t = type(e)
-        w = self.out.append  # (a line is started: see stmt)
-        if t is gast.Slice:
-            p = _P["Slice"]
-            if e.lower is not None:
-                self.expr(e.lower, p)
-            w(":")
-            if e.upper is not None:
-                self.expr(e.upper, p)
-            if e.step is not None:
-                w(":")
-                if not (type(e.step) is gast.Name and e.step.id == "None"):
-                    self.expr(e.step, p)
-        elif t is gast.Compare:
-            p = _OPS[type(e.ops[0])][1]
-            paren = p < pp
-            w("(" if paren else "")
-            self.expr(e.left, p + 1)
-            for op, right in zip(e.ops, e.comparators):
-                w(f" {_OPS[type(op)][0]} ")
-                self.expr(right, p + 1)
-            w(")" if paren else "")
-        elif t is gast.BoolOp:
-            sym, p = _OPS[type(e.op)]
-            paren = p < pp
-            w("(" if paren else "")
-            for i, v in enumerate(e.values):
-                if i:
-                    w(f" {sym} ")
-                self.expr(v, p + 1)
-            w(")" if paren else "")
-        elif t is gast.IfExp:
-            p = _P["IfExp"]
-            paren = p < pp
-            w("(" if paren else "")
-            self.expr(e.body, p + 1)
-            w(" if ")
-            self.expr(e.test, p + 1)
-            w(" else ")
-            self.expr(e.orelse, p)
-            w(")" if paren else "")
-        elif t is gast.Starred:
-            w("*")
-            self.expr(e.value, _HIGHEST)
-        elif t is gast.Dict:
-            w("{")
-            for i, (k, v) in enumerate(zip(e.keys, e.values)):
-                if i:
-                    w(", ")
-                if k is not None:
-                    self.expr(k, _HIGHEST)
-                w(": " if k is not None else "**")
-                self.expr(v, _P["Comma"])
-            w("}")
-        else:
-            raise Unsupported(t.__name__)

@@ -156,7 +156,53 @@ def resolve(fdefs, ctx):
     return naming.closure, names
 
 
+def named(fdefs, printed, ctx):
+    """``(closure, names, sources)``: what :func:`resolve` and printing the resolved
+    tree give, from what the printer met printing ``fdefs`` with their placeholders
+    (``printed``: printer.printed's answers, placeholders marked), without a walk of
+    their own; ``None`` when that cannot stand in for them (then :func:`resolve`).
+
+    The printer meets the names in the order of the tree's fields, as :func:`_scan`
+    does, so the placeholders are named in the same order; each is written where the
+    printer wrote it, as a name or a dotted name prints (other texts: ``None``)."""
+    refs, local, names, sites = ctx.refs, set(), set(), []
+    for fdef, p in zip(fdefs, printed):
+        if p.at is None:
+            return None
+        found = p.names
+        ids = {x.id for x in found}
+        marked = {i for i in ids if i.startswith("__sct_ref")}
+        # (every placeholder printed is marked where it went, when it is in refs)
+        if not marked <= refs.keys() or any(
+                [getattr(x, "annotation", None) is not None for x in found]):
+            return None
+        names |= ids - marked
+        sites += [p.out[k] for k in p.at]
+        local.update([x.id for x in found if type(x.ctx) in _LOCAL_TYPES])
+        local.update([a.id for a in fdef.args.args + fdef.args.kwonlyargs])
+    if any(isinstance(refs[i], (int, float, str)) and not isinstance(refs[i], bool)
+           for i in sites):
+        return None  # (written as their repr: a number may want parentheses)
+    taken = set(ctx.namer.taken)
+    naming = Naming(ctx, local)
+    texts = [naming.expr(refs[i]) for i in sites]
+    if not all(part.isidentifier() for t in texts for part in t.split(".")):
+        ctx.namer.taken.clear()  # (as it was: resolve names them all again)
+        ctx.namer.taken.update(taken)
+        return None
+    texts = iter(texts)
+    sources = []
+    for p in printed:
+        out = p.out
+        for k in p.at:
+            out[k] = text = next(texts)
+            names.add(text.split(".")[0])
+        sources.append("".join(out).rstrip() + "\n")
+    return naming.closure, names, sources
+
+
 _LOCAL_CTX = (gast.Store, gast.Param)
+_LOCAL_TYPES = frozenset(_LOCAL_CTX)
 _SKIP = walk._MARKS  # contexts and operators: no names under them
 
 

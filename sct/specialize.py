@@ -35,6 +35,7 @@ import gast
 import numpy as np
 
 from . import walk
+from .found import Found
 from .survey import survey
 from .normalize import constant, load
 from .reverse import COMMENT
@@ -266,9 +267,10 @@ def _count(call, classes, sources, defs):
 _NOT_CONSTANT = object()
 
 
-def _uniform(found, classes, sources) -> bool:
+def _uniform(found, classes, sources, edits) -> bool:
     """Counts as sizes, and a uniform adjoint spread again spread once; whether any
-    read of a primal value went away (dead code to remove)."""
+    read of a primal value went away (dead code to remove). ``edits`` gets
+    ``(old, parent, new)`` for each subtree replaced (see :meth:`Found.mended`)."""
     changed = False
     defs: dict = {}
     loads = None  # (counted when first asked)
@@ -292,6 +294,7 @@ def _uniform(found, classes, sources) -> bool:
                 parent.args[where] = size
             else:
                 setattr(parent, where, size)
+            edits.append((call, parent, size))
             changed = True
     for n, _ in found.calls:
         if getattr(n.func, "ref_object", None) is not unreduce or len(n.args) != 4 or \
@@ -313,9 +316,10 @@ def _uniform(found, classes, sources) -> bool:
                 type(inner.args[2]) is gast.Constant and inner.args[2].value is None \
                 and _scalar(inner.args[0], classes):
             # unreduce(unreduce(c, s, None, _), x, axis, keepdims): c over x's shape
-            n.args = [walk.clone(inner.args[0]), n.args[1],
-                      gast.Constant(value=None, kind=None),
-                      gast.Constant(value=False, kind=None)]
+            old, n.args = n.args, [walk.clone(inner.args[0]), n.args[1],
+                                   gast.Constant(value=None, kind=None),
+                                   gast.Constant(value=False, kind=None)]
+            edits.extend((old[i], n, n.args[i]) for i in (0, 2, 3))
             changed = True
     return changed
 
@@ -338,21 +342,6 @@ def _direct_sums(calls, ctx):
             if not any(k.arg == "axis" for k in n.keywords):  # (reduce's default is 0)
                 n.keywords.insert(0, gast.keyword(
                     arg="axis", value=gast.Constant(value=None, kind=None)))
-
-
-_TYPES = frozenset({gast.Call, gast.BinOp, gast.Assign})
-
-
-class _Found:
-    """The names, calls, operations and assignments of a body, from one walk (the
-    order of ``walk.nodes``, which the unreduce chains in :func:`_uniform` follow)."""
-
-    def __init__(self, stmts, start=None):
-        s = survey(stmts, _TYPES, start)
-        self.names, self.late = s.names, s.late
-        self.binops = [n for n in s.nodes if type(n) is gast.BinOp]
-        self.assigns = [n for n in s.nodes if type(n) is gast.Assign]
-        self.calls = [(n, p) for n, p in zip(s.nodes, s.parents) if type(n) is gast.Call]
 
 
 def _replace(parent, old, new):
@@ -379,12 +368,13 @@ def run(stmts, ctx) -> tuple:
         if start is not None:
             _direct_sums(survey(stmts[start:], {gast.Call}).nodes, ctx)
         return stmts, False
-    found = _Found(stmts, start)
+    found = Found(stmts, start)
     if start is not None:  # (what it adds is no call, operation or assignment)
         _direct_sums(found.late, ctx)
-    dropped = _uniform(found, classes, _size_sources(found.names, ctx, classes))
-    if dropped:
-        found = _Found(stmts)
+    edits: list = []
+    dropped = _uniform(found, classes, _size_sources(found.names, ctx, classes), edits)
+    if dropped:  # (what is read of it from here on does not depend on the order)
+        found = found.mended(edits) or Found(stmts)
     for assignment, kept in _spread_uses(found, classes).items():
         assignment.value = kept
         dropped = True

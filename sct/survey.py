@@ -179,6 +179,11 @@ def names(stmts) -> list:
         elif t is _Attribute:
             x = n.value
             take(x) if type(x) is _Name else push(x)
+        elif t is _Assign:
+            for x in n.targets:
+                take(x) if type(x) is _Name else push(x)
+            x = n.value
+            take(x) if type(x) is _Name else push(x)
         elif t not in skip:
             for field in n._fields:
                 v = getattr(n, field, None)

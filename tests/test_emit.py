@@ -145,3 +145,34 @@ def test_generated_code_never_reads_a_users_closure_variable_by_mistake():
     np.testing.assert_allclose(sct.grad(_closure_named_like_a_builtin())(xs), [3.0, 3.0])
     x = np.array([0.5, 1.5])
     np.testing.assert_allclose(sct.grad(_closure_named_like_numpy())(x), 2.0 * np.cos(x))
+
+
+@pytest.mark.parametrize("fn", [_closure_fn(), demo], ids=["closure", "demo"])
+def test_the_printer_finds_what_resolve_and_printing_the_resolved_tree_give(
+        monkeypatch, fn):
+    from sct import printer, refs, walk
+    found = []
+    compile_functions = emit.compile_functions
+
+    def spy(fdefs, ctx, label):
+        taken = set(ctx.namer.taken)
+        one, two = walk.clone(fdefs), walk.clone(fdefs)
+        closure, names = emit.resolve(one, ctx)
+        sources = [emit.to_source(f) for f in one]
+        ctx.namer.taken = set(taken)
+        printed = [printer.printed(f, emit._plain, emit._comment_line, ctx.refs)
+                   for f in two]
+        named = None if None in printed else refs.named(two, printed, ctx)
+        if named is not None:
+            assert named == (closure, names, sources)
+            assert ctx.namer.taken == set(taken) | set(closure)
+        found.append(named)
+        ctx.namer.taken = taken
+        return compile_functions(fdefs, ctx, label)
+
+    monkeypatch.setattr(emit, "compile_functions", spy)
+    from sct import pipeline
+    built = pipeline.build(fn, "grad", (0, 1), ("S", "S"))
+    assert built.functions[0](2.0, 5.0)
+    # (a parameter's annotation is not printed by printer.py: resolve names it)
+    assert (found[0] is None) == (fn is not demo)
