@@ -29,6 +29,11 @@ _EXPR_NAMES = {
 }
 if hasattr(gast, "TryStar"):
     _STMT_NAMES[gast.TryStar] = "'try'"
+# the node classes a check below is about: the others (names, operations, constants:
+# most of a function) are passed over at one set lookup each
+_ASKED = set(_STMT_NAMES) | set(_EXPR_NAMES) | {
+    gast.For, gast.While, gast.Call, gast.Dict, gast.ListComp, gast.Attribute,
+    gast.Subscript, gast.Return}
 _SCT_BUILTIN_CALLS = {"exec": "'exec'", "eval": "'eval'", "globals": "'globals()'",
                       "locals": "'locals()'", "vars": "'vars()'"}
 
@@ -49,8 +54,11 @@ def problems(quoted, tree=None) -> list:
     if a.kwarg is not None:
         report(tree, f"'**{a.kwarg.id}' (arbitrary keyword arguments)")
     returns = False
+    asked = _ASKED
     for node in _walk_body(tree):
         t = type(node)
+        if t not in asked:
+            continue
         returns = returns or t is gast.Return
         if t in _STMT_NAMES:
             report(node, _STMT_NAMES[t])

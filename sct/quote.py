@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import operator
 import sys
 import textwrap
 from dataclasses import dataclass, field
@@ -110,7 +111,7 @@ def source_lines(fn):
     positions = getattr(fn.__code__, "co_positions", None)  # (Python 3.11+)
     if positions is None or fn.__name__ == "<lambda>":
         return inspect.getsourcelines(fn)
-    last = max((end for _, end, _, _ in positions() if end is not None), default=0)
+    last = max(filter(None, map(_END_LINE, positions())), default=0)  # (C loops)
     head = lines[lnum] if lnum < len(lines) else ""
     indent = len(head) - len(head.lstrip())
     defs = (f"def {fn.__name__}(", f"async def {fn.__name__}(")
@@ -225,6 +226,7 @@ def _to_gast(node):
     return new
 
 
+_END_LINE = operator.itemgetter(1)  # a code position's end line
 _GAST: dict = {}  # ast class -> gast class
 _Name = gast.Name
 # ast context and operator classes -> one shared gast instance each
