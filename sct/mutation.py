@@ -50,6 +50,37 @@ def written_bases(tree) -> set:
     return out
 
 
+# values of three-address form whose parts are atoms: no call hides inside them
+_FLAT = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare, gast.Tuple,
+         gast.List, gast.Attribute)
+
+
+def written_bases_flat(tree) -> set:
+    """:func:`written_bases` of a tree in three-address form (normalize's output),
+    which holds its calls as the values of statements: the statements are read, and
+    only a value of another kind (a lambda, a subscript) is walked."""
+    out = set()
+    for s in walk.statements(tree):
+        t = type(s)
+        if t is gast.Assign and type(s.targets[0]) is gast.Subscript:
+            out.add(s.targets[0].value.id)
+        if t is not gast.Assign and t is not gast.Expr:
+            continue  # (a compound statement's head is an atom; its body is listed)
+        v = s.value
+        if type(v) is gast.Call:
+            f = v.func
+            if type(f) is gast.Attribute and f.attr in ("append", "pop") and \
+                    type(f.value) is gast.Name:
+                out.add(f.value.id)
+            if all(type(a) in (gast.Name, gast.Constant) for a in v.args) and all(
+                    type(k.value) in (gast.Name, gast.Constant) for k in v.keywords):
+                continue
+        elif type(v) in _FLAT:
+            continue
+        out |= written_bases(v)
+    return out
+
+
 def written_in_place(stmts) -> set:
     """Names that may hold an object written in place: assigned into (``x[i] = v``),
     grown or emptied, or shared with a name so written (a copy, a view, an item, a
@@ -317,7 +348,7 @@ def copy_mutated_arguments(tree, ctx):
 
     Returns :func:`written_bases` of the tree."""
     args = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
-    mutated = written_bases(tree)
+    mutated = written_bases_flat(tree)
     first = tree.body[0] if tree.body else tree
     copies = [gast.copy_location(assign(a, gast.Call(
         func=ctx.ref(runtime.private_copy), args=[load(a)], keywords=[])), first)

@@ -70,3 +70,26 @@ def test_fused_entry_is_the_entry_of_the_sum():
     fresh = facts.Facts().entry(two)
     assert (made.reads, made.writes, made.value_reads, made.in_place) == (
         fresh.reads, fresh.writes, fresh.value_reads, fresh.in_place)
+
+
+def test_written_bases_of_normalized_code_read_from_its_statements():
+    # normalize's output keeps its calls as the values of statements: the statement
+    # scan finds what the walk of every node finds, lambdas and loops included
+    import numpy as np
+
+    from sct import mutation, pipeline
+
+    def f(x, k):
+        y = x * 2.0
+        x[0] = y[1]
+        acc = []
+        for i in range(3):
+            acc.append(y[i] * k)
+        last = acc.pop()
+        stack = [1.0, 2.0]
+        g = (lambda t: stack.pop())  # noqa: E731 (a call inside a lambda is walked)
+        return np.sum(y) + last + g(0)
+
+    _, tree, _ = pipeline.front(f)
+    assert mutation.written_bases_flat(tree) == mutation.written_bases(tree) == {
+        "x", "acc", "stack"}
