@@ -34,6 +34,7 @@ _IN_PLACE = ("append", "pop", "extend")
 _GROWN = ("append", "pop")  # what mutation.written_bases counts as a write into a list
 
 _Name, _Load, _Store, _AST = gast.Name, gast.Load, gast.Store, gast.AST
+_Constant = gast.Constant
 _Call, _Attribute, _BinOp, _UnaryOp = gast.Call, gast.Attribute, gast.BinOp, gast.UnaryOp
 _keyword, _Subscript, _Assign = gast.keyword, gast.Subscript, gast.Assign
 _NO_NAMES = walk._NO_NAMES  # nodes that hold no name
@@ -100,6 +101,53 @@ def _scan(node, reads, writes) -> int:
     return found
 
 
+def _value(v, writes) -> tuple:
+    """``(reads, found)`` of an assignment's value as ``_scan`` finds them (it adds
+    what the value writes to ``writes``): the commonest values, an operation on
+    names and constants, a name, a call of names, without the walk."""
+    t = type(v)
+    if t is _BinOp:
+        x, y = v.left, v.right
+        tx, ty = type(x), type(y)
+        if tx is _Name and type(x.ctx) is _Load:
+            if ty is _Name and type(y.ctx) is _Load:
+                return {x.id, y.id}, 0
+            if ty is _Constant:
+                return {x.id}, _FOLDS
+        elif tx is _Constant and ty is _Name and type(y.ctx) is _Load:
+            return {y.id}, _FOLDS
+    elif t is _Name:
+        if type(v.ctx) is _Load:
+            return {v.id}, 0
+    elif t is _Call and not v.keywords:
+        f = v.func
+        tf = type(f)
+        found = 0
+        if tf is _Name and type(f.ctx) is _Load:
+            reads = {f.id}
+        elif tf is _Attribute and type(f.value) is _Name and type(f.value.ctx) is _Load:
+            reads = {f.value.id}
+            if f.attr in _IN_PLACE:
+                found = _IN_PLACE_CALL
+            if f.attr in _GROWN:
+                found |= _GROWING_CALL
+        else:
+            reads = None
+        if reads is not None:
+            for x in v.args:
+                tx = type(x)
+                if tx is _Name and type(x.ctx) is _Load:
+                    reads.add(x.id)
+                elif tx is not _Constant:
+                    break
+            else:
+                return reads, found
+    elif t is _Constant:
+        return set(), 0
+    reads = set()
+    return reads, _scan(v, reads, writes)
+
+
 class _Entry:
     """What one simple statement reads and writes; for an assignment also what its
     value reads (``value_reads``) and whether it writes into an object rather than
@@ -120,27 +168,28 @@ class _Entry:
         self.settled = self.fixed = False
         if parts is not None:  # (made from the entries of what it was made of)
             self.value_reads, self.writes, self.in_place, self.grows = parts
-            self.reads = set(self.value_reads)
+            self.reads = self.value_reads  # (a name target reads nothing itself)
             return
         if type(stmt) is not _Assign:
             self.reads, self.writes = set(), set()
             self.grows = bool(_scan(stmt, self.reads, self.writes) & _GROWING_CALL)
             self.value_reads = self.in_place = None  # (questions about assignments)
             return
-        reads, writes = set(), set()
-        calls = _scan(stmt.value, reads, writes)
+        writes = set()
+        reads, calls = _value(stmt.value, writes)
         if not calls & _FOLDS:  # (folding the value would find nothing to do)
             self.settled = self.fixed = True
         self.value_reads = reads  # what the value reads
-        self.reads, self.writes = set(reads), writes
         targets = stmt.targets
         if len(targets) == 1:
             target = targets[0]
             if type(target) is _Name and type(target.ctx) is _Store:  # (the usual)
                 writes.add(target.id)
+                self.reads, self.writes = reads, writes  # (no set is changed later)
                 self.grows = bool(calls & _GROWING_CALL)
                 self.in_place = bool(calls & _IN_PLACE_CALL)
                 return
+        self.reads, self.writes = set(reads), writes
         in_targets = names_only = 0
         for target in stmt.targets:
             if type(target) is _Name and type(target.ctx) is _Store:
