@@ -160,7 +160,8 @@ class _Opt(Folder):
         when none of these came after it.
         """
         out = list(stmts)
-        if not _sums(out):
+        sums = _sums(out)  # (names ``a`` of the ``a = a + e2`` here: whose reads count)
+        if sums is None:
             return out  # (nothing to fuse: the pass would change nothing)
         dropped = set()
         last: dict = {}  # a -> index of the latest ``a = ...``, no barrier since
@@ -213,8 +214,14 @@ class _Opt(Folder):
                         self.changed = True
                 last[a] = j
                 values[j] = entry
-            read.update(fromkeys(entry.reads, j))
+                if len(entry.writes) == 1:  # (the name alone: the commonest)
+                    written[a] = j
+                    if not sums.isdisjoint(entry.reads):
+                        read.update(fromkeys(sums.intersection(entry.reads), j))
+                    continue
             written.update(fromkeys(entry.writes, j))
+            if not sums.isdisjoint(entry.reads):
+                read.update(fromkeys(sums.intersection(entry.reads), j))
         return [t for k, t in enumerate(out) if k not in dropped] if dropped else out
 
     # -- dead code ------------------------------------------------------------------------
@@ -291,20 +298,31 @@ class _Opt(Folder):
         return _prune_comments(out), live
 
 
-def _sums(stmts) -> bool:
-    """Whether ``fuse`` may find an ``a = a + e2`` in ``stmts``."""
+def _sums(stmts):
+    """The names ``a`` of the ``a = a + e2`` in ``stmts``, the only statements ``fuse``
+    may rewrite (it asks only whether those names are read); None when there is no
+    such statement nor any ``if`` or loop (whose bodies ``fuse`` looks into)."""
+    found = set()
+    compound = False
+    others = _NOT_BINOP
     for t in stmts:
-        if type(t) is gast.Assign:
+        if type(t) is _Assign:
             v = t.value
+            if type(v) in others:
+                continue
             if isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add) and isinstance(
                     v.left, gast.Name) and isinstance(t.targets[0], gast.Name) and \
                     v.left.id == t.targets[0].id:
-                return True
+                found.add(v.left.id)
+        elif type(t) is gast.Expr:
+            continue
         elif isinstance(t, (gast.If, gast.For, gast.While)):
-            return True  # (fuse looks into their bodies)
-        elif isinstance(t, gast.Assign):
-            return True
-    return False
+            compound = True
+    return found if found or compound else None
+
+
+_NOT_BINOP = {gast.Name, gast.Call, gast.Constant, gast.UnaryOp, gast.Attribute,
+              gast.Subscript, gast.Tuple, gast.List}  # (classes, not their subclasses)
 
 
 def _prune_comments(stmts):
