@@ -244,6 +244,30 @@ class Facts:
             first.grows or last.grows))
         return e
 
+    def substituted(self, s, old, env) -> _Entry | None:
+        """The entry of ``s`` after ``copies.substitute(s.value, env)``, made from
+        ``old``, its entry before, without a walk; None where that is not sure (a
+        target other than a name, a value writing into an object, a copy of what is
+        neither a name nor a constant).
+
+        The substitution puts a copy of what ``env`` holds in place of every name the
+        walk of ``_scan`` would meet, and changes no call."""
+        target = s.targets[0]
+        if len(s.targets) != 1 or type(target) is not _Name or old.in_place or \
+                old.grows:
+            return None
+        reads = set()
+        for n in old.value_reads:
+            v = env.get(n)
+            if v is None:
+                reads.add(n)
+            elif type(v) is _Name and type(v.ctx) is _Load:
+                reads.add(v.id)
+            elif type(v) is not _Constant:
+                return None
+        e = self._table[id(s)] = _Entry(s, (reads, old.writes, False, False))
+        return e
+
     def scan(self, stmts) -> bool:
         """Make the entries of ``stmts`` (and of the statements in them); whether
         ``mutation.written_bases`` would find nothing in them (False when unsure)."""

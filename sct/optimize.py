@@ -95,7 +95,8 @@ class _Opt(Folder):
                     if self.edits != edits or folded is not s.value:
                         facts.forget(s)
                         if fixed:  # only copies came in: the next round's fold finds
-                            entry = facts.entry(s)  # nothing (its entry, made now)
+                            # nothing (its entry, made now)
+                            entry = facts.substituted(s, entry, env) or facts.entry(s)
                             entry.settled = entry.fixed = True
                     else:
                         entry.settled = True
