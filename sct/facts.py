@@ -26,7 +26,7 @@ from __future__ import annotations
 import gast
 
 from . import walk
-from .arith import INERT
+from .arith import INERT, may_fold
 
 _SIMPLE = (gast.Assign, gast.Expr, gast.Return, gast.AugAssign, gast.Pass, gast.Break,
            gast.Continue, gast.Raise, gast.Assert, gast.Delete)
@@ -45,8 +45,8 @@ _FOLDS = 4  # ... or that the walk met an operation that folding may rewrite
 def _scan(node, reads, writes) -> int:
     """Adds the names ``node`` reads and writes (``walk.reads_writes``) to the two
     sets; returns which kinds of call it holds (``_IN_PLACE_CALL``, ``_GROWING_CALL``)
-    and whether folding may change it (``_FOLDS``: a negation, or an operation on a
-    constant or a negation; else every operation folds to itself, arith.INERT).
+    and whether folding may change it (``_FOLDS``: an operation a rule of arith.py
+    may rewrite, ``arith.may_fold``; else every operation folds to itself).
 
     One walk, which asks the commonest nodes only for the fields that can hold a
     name, and any other node for all its fields."""
@@ -69,7 +69,7 @@ def _scan(node, reads, writes) -> int:
                 push(x)
             if type(y) not in no_names:
                 push(y)
-            if type(x) not in INERT or type(y) not in INERT:
+            if (type(x) not in INERT or type(y) not in INERT) and may_fold(n):
                 found |= _FOLDS
             continue
         if t is _Call:
@@ -85,7 +85,8 @@ def _scan(node, reads, writes) -> int:
                 push(x)
             continue
         elif t is _UnaryOp:
-            found |= _FOLDS
+            if may_fold(n):
+                found |= _FOLDS
             x = n.operand
             if type(x) not in no_names:
                 push(x)
@@ -113,9 +114,9 @@ def _value(v, writes) -> tuple:
             if ty is _Name and type(y.ctx) is _Load:
                 return {x.id, y.id}, 0
             if ty is _Constant:
-                return {x.id}, _FOLDS
+                return {x.id}, _FOLDS if may_fold(v) else 0
         elif tx is _Constant and ty is _Name and type(y.ctx) is _Load:
-            return {y.id}, _FOLDS
+            return {y.id}, _FOLDS if may_fold(v) else 0
     elif t is _Name:
         if type(v.ctx) is _Load:
             return {v.id}, 0
