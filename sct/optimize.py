@@ -192,6 +192,16 @@ class _Opt(Folder):
             target = t.targets[0]
             if len(t.targets) == 1 and isinstance(target, gast.Name):
                 a = target.id
+                if a not in sums:  # (no ``a = a + e2`` follows: a pending e1 of none)
+                    if len(entry.writes) == 1:  # (the name alone: the commonest)
+                        written[a] = j
+                        if not sums.isdisjoint(entry.reads):
+                            read.update(fromkeys(sums.intersection(entry.reads), j))
+                        continue
+                    written.update(fromkeys(entry.writes, j))
+                    if not sums.isdisjoint(entry.reads):
+                        read.update(fromkeys(sums.intersection(entry.reads), j))
+                    continue
                 i = last.get(a)
                 v = t.value
                 if i is not None and isinstance(v, gast.BinOp) and isinstance(
