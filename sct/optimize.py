@@ -48,6 +48,7 @@ class _Opt(Folder):
         self.pure_call = pure_call  # call node -> True when it has no effects
         self.written = written  # names that may hold an object written in place
         self.changed = False
+        self.no_sums = False  # known: the body holds no a = a + e2 (nothing to fuse)
         self.facts = Facts(self.pure)  # (forget a statement when rewriting it)
 
     # -- copy and constant propagation -----------------------------------------------
@@ -117,6 +118,8 @@ class _Opt(Folder):
                         and s.value.id == target.id:
                     self.changed = True
                     continue
+                if self.no_sums and _sums((s,)) is not None:
+                    self.no_sums = False  # (a copy came in as the left of a sum)
                 out.append(s)
             elif type(s) is gast.Expr and type(s.value) is _Constant:
                 out.append(s)  # (a label: it reads and writes nothing)
@@ -162,6 +165,7 @@ class _Opt(Folder):
         """
         out = list(stmts)
         sums = _sums(out)  # (names ``a`` of the ``a = a + e2`` here: whose reads count)
+        self.no_sums = sums is None  # (what run asks of a body without if or loop)
         if sums is None:
             return out  # (nothing to fuse: the pass would change nothing)
         dropped = set()
@@ -369,7 +373,8 @@ def run(stmts, floats=(), pure_call=lambda call: False, live_out=None, max_round
         opt.changed = False
         edits = opt.edits
         stmts = opt.propagate(stmts)
-        stmts = opt.fuse(stmts)
+        if not (flat and opt.no_sums):  # (else no statement became a sum since)
+            stmts = opt.fuse(stmts)
         if round_ and flat and not opt.changed and opt.edits == edits:
             break
         stmts, _ = opt.dce(stmts, set(live_out or ()))
