@@ -333,3 +333,30 @@ def item_bases(s) -> set:
     """Names written into by ``x[i] = v`` (a write that is not a Store of a name)."""
     return {t.value.id for t in s.targets
             if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name)}
+
+
+def sums(stmts):
+    """The names ``a`` of the ``a = a + e2`` in ``stmts``, the only statements ``fuse``
+    may rewrite (it asks only whether those names are read); None when there is no
+    such statement nor any ``if`` or loop (whose bodies ``fuse`` looks into)."""
+    found = set()
+    compound = False
+    others = _NOT_BINOP
+    for t in stmts:
+        if type(t) is _Assign:
+            v = t.value
+            if type(v) in others:
+                continue
+            if isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add) and isinstance(
+                    v.left, gast.Name) and isinstance(t.targets[0], gast.Name) and \
+                    v.left.id == t.targets[0].id:
+                found.add(v.left.id)
+        elif type(t) is gast.Expr:
+            continue
+        elif isinstance(t, (gast.If, gast.For, gast.While)):
+            compound = True
+    return found if found or compound else None
+
+
+_NOT_BINOP = {gast.Name, gast.Call, gast.Constant, gast.UnaryOp, gast.Attribute,
+              gast.Subscript, gast.Tuple, gast.List}  # (classes, not their subclasses)

@@ -7,8 +7,10 @@ the other operand is known to be a float, and an added negation becomes a
 subtraction; statements whose results are never read are removed, except calls that
 may have effects (pushes, pops, unknown functions).
 
-Each round runs the passes over the whole body again, until one changes nothing; what
-keeps the repeats cheap lives beside this module: facts.py's table (what a statement
+Each round runs the passes over the whole body again, until one changes nothing (or,
+in a body without if or loop, until nothing a round did can give the next one work:
+the next would change nothing, and is not run); what keeps the repeats cheap lives
+beside this module: facts.py's table (what a statement
 reads and writes, whether folding it again would change it) outlives the rounds,
 copies.py holds the copies known at a point, arith.py folds.
 
@@ -26,8 +28,8 @@ import gast
 
 from . import walk
 from .arith import Folder
-from .copies import Env, substitute
-from .facts import Facts, item_bases
+from .copies import Env, chained, substitute
+from .facts import Facts, item_bases, sums as find_sums
 from .mutation import new_object, written_in_place
 
 COMMENT = "__sct_comment__:"
@@ -49,6 +51,11 @@ class _Opt(Folder):
         self.written = written  # names that may hold an object written in place
         self.changed = False
         self.no_sums = False  # known: the body holds no a = a + e2 (nothing to fuse)
+        # whether the next round may change something (when not, run stops): set by
+        # what a round does that may give the next one work; ``copied``: the names
+        # copies copy this round (a write of one, removed, lets a copy live longer)
+        self.unsure = False
+        self.copied: set = set()
         self.facts = Facts(self.pure)  # (forget a statement when rewriting it)
 
     # -- copy and constant propagation -----------------------------------------------
@@ -56,6 +63,7 @@ class _Opt(Folder):
         env = Env() if env is None else env
         facts = self.facts
         known = facts.known
+        copied = self.copied
         out = []
         for s in stmts:
             if type(s) is _Assign:
@@ -74,6 +82,7 @@ class _Opt(Folder):
                                 self.changed = True
                                 continue
                             env.add(target.id, folded)
+                            copied.add(folded.id)
                         elif type(folded) is _Constant:
                             env.add(target.id, folded)
                         out.append(s)
@@ -81,6 +90,8 @@ class _Opt(Folder):
                 else:
                     edits = self.edits
                     if reads_env:
+                        if not self.unsure:
+                            self.unsure = chained(entry.reads, env)
                         self.substitute(s.value, env)
                         if isinstance(target, gast.Subscript):
                             self.substitute(target.slice, env)
@@ -94,6 +105,8 @@ class _Opt(Folder):
                         # g = a * 1.0; a[0] = v become g = a (g would see the write)
                         folded = s.value
                     if self.edits != edits or folded is not s.value:
+                        if not fixed or type(target) is not _Name:
+                            self.unsure = True  # (folded, or copies came in elsewhere)
                         facts.forget(s)
                         if fixed:  # only copies came in: the next round's fold finds
                             # nothing (its entry, made now)
@@ -111,6 +124,8 @@ class _Opt(Folder):
                         s.value, (gast.Name, gast.Constant)) and not (
                         isinstance(s.value, gast.Name) and s.value.id == target.id):
                     env.add(target.id, s.value)
+                    if isinstance(s.value, gast.Name):
+                        copied.add(s.value.id)
                 if folded is not s.value:
                     s.value = folded
                     self.changed = True
@@ -118,7 +133,7 @@ class _Opt(Folder):
                         and s.value.id == target.id:
                     self.changed = True
                     continue
-                if self.no_sums and _sums((s,)) is not None:
+                if self.no_sums and find_sums((s,)) is not None:
                     self.no_sums = False  # (a copy came in as the left of a sum)
                 out.append(s)
             elif type(s) is gast.Expr and type(s.value) is _Constant:
@@ -129,6 +144,7 @@ class _Opt(Folder):
                     self.substitute(head, env)
                 for t in facts.writes(s):
                     env.kill(t)
+                self.unsure = True  # (what run asks of a body without if or loop)
                 inner = env.copy() if isinstance(s, gast.If) else Env()
                 s.body = self.propagate(s.body, inner.copy())
                 s.orelse = self.propagate(s.orelse, inner.copy())
@@ -139,6 +155,7 @@ class _Opt(Folder):
                     edits = self.edits
                     self.substitute(s, env)
                     if self.edits != edits:
+                        self.unsure = True
                         for inner in (s,) if simple else walk.nodes(s):
                             facts.forget(inner)
                 for t in facts.writes(s):
@@ -164,7 +181,7 @@ class _Opt(Folder):
         when none of these came after it.
         """
         out = list(stmts)
-        sums = _sums(out)  # (names ``a`` of the ``a = a + e2`` here: whose reads count)
+        sums = find_sums(out)  # (names ``a`` of the ``a = a + e2`` here: whose reads count)
         self.no_sums = sums is None  # (what run asks of a body without if or loop)
         if sums is None:
             return out  # (nothing to fuse: the pass would change nothing)
@@ -226,7 +243,7 @@ class _Opt(Folder):
                         entry = facts.fused(t, first, entry, a)
                         entry.settled = entry.fixed = fixed
                         dropped.add(i)
-                        self.changed = True
+                        self.changed = self.unsure = True
                 last[a] = j
                 values[j] = entry
                 if len(entry.writes) == 1:  # (the name alone: the commonest)
@@ -259,6 +276,8 @@ class _Opt(Folder):
                     entry = facts.entry(s)
                 if live.isdisjoint(entry.writes) and facts.pure_value(s):
                     self.changed = True
+                    if not self.copied.isdisjoint(entry.writes):
+                        self.unsure = True  # (a copy of what it wrote lives on)
                     continue
                 live -= entry.writes
                 live |= entry.value_reads
@@ -270,7 +289,7 @@ class _Opt(Folder):
             elif isinstance(s, gast.Assign):
                 entry = facts.entry(s)
                 if live.isdisjoint(entry.writes) and facts.pure_value(s):
-                    self.changed = True
+                    self.changed = self.unsure = True
                     continue
                 live -= entry.writes
                 live |= entry.value_reads
@@ -313,33 +332,6 @@ class _Opt(Folder):
         return _prune_comments(out), live
 
 
-def _sums(stmts):
-    """The names ``a`` of the ``a = a + e2`` in ``stmts``, the only statements ``fuse``
-    may rewrite (it asks only whether those names are read); None when there is no
-    such statement nor any ``if`` or loop (whose bodies ``fuse`` looks into)."""
-    found = set()
-    compound = False
-    others = _NOT_BINOP
-    for t in stmts:
-        if type(t) is _Assign:
-            v = t.value
-            if type(v) in others:
-                continue
-            if isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add) and isinstance(
-                    v.left, gast.Name) and isinstance(t.targets[0], gast.Name) and \
-                    v.left.id == t.targets[0].id:
-                found.add(v.left.id)
-        elif type(t) is gast.Expr:
-            continue
-        elif isinstance(t, (gast.If, gast.For, gast.While)):
-            compound = True
-    return found if found or compound else None
-
-
-_NOT_BINOP = {gast.Name, gast.Call, gast.Constant, gast.UnaryOp, gast.Attribute,
-              gast.Subscript, gast.Tuple, gast.List}  # (classes, not their subclasses)
-
-
 def _prune_comments(stmts):
     """Drop labels with nothing under them."""
     out = []
@@ -370,7 +362,8 @@ def run(stmts, floats=(), pure_call=lambda call: False, live_out=None, max_round
     # fuse changed nothing ends there
     flat = not any(isinstance(s, (gast.If, gast.For, gast.While)) for s in stmts)
     for round_ in range(max_rounds):
-        opt.changed = False
+        opt.changed = opt.unsure = False
+        opt.copied.clear()
         edits = opt.edits
         stmts = opt.propagate(stmts)
         if not (flat and opt.no_sums):  # (else no statement became a sum since)
@@ -378,8 +371,8 @@ def run(stmts, floats=(), pure_call=lambda call: False, live_out=None, max_round
         if round_ and flat and not opt.changed and opt.edits == edits:
             break
         stmts, _ = opt.dce(stmts, set(live_out or ()))
-        if not opt.changed:
-            break
+        if not opt.changed or flat and opt.no_sums and not opt.unsure:
+            break  # (the next round would change nothing)
     return stmts
 
 
