@@ -360,3 +360,32 @@ def sums(stmts):
 
 _NOT_BINOP = {gast.Name, gast.Call, gast.Constant, gast.UnaryOp, gast.Attribute,
               gast.Subscript, gast.Tuple, gast.List}  # (classes, not their subclasses)
+
+
+def reads_name(node, name) -> bool:
+    """``name in walk.reads(node)``, without the list and the set (fuse asks it of
+    every sum it makes)."""
+    todo = [node]
+    push = todo.append
+    no_names = _NO_NAMES
+    for n in todo:  # (a list iterator sees what is appended meanwhile)
+        t = type(n)
+        if t is _Name:
+            if n.id == name and type(n.ctx) is _Load:
+                return True
+            continue
+        if t is _BinOp:
+            if type(n.left) not in no_names:
+                push(n.left)
+            if type(n.right) not in no_names:
+                push(n.right)
+            continue
+        for field in n._fields:
+            v = getattr(n, field, None)
+            if type(v) is list:
+                for x in v:
+                    if isinstance(x, _AST) and type(x) not in no_names:
+                        push(x)
+            elif isinstance(v, _AST) and type(v) not in no_names:
+                push(v)
+    return False

@@ -29,7 +29,7 @@ import gast
 from . import walk
 from .arith import Folder
 from .copies import Env, chained, substitute
-from .facts import Facts, item_bases, sums as find_sums
+from .facts import Facts, item_bases, reads_name, sums as find_sums
 from .mutation import new_object, written_in_place
 
 COMMENT = "__sct_comment__:"
@@ -230,7 +230,7 @@ class _Opt(Folder):
                         and v.left.id == a and read.get(a, -1) <= i:
                     first = values[i]
                     if all(written.get(n, -1) <= i for n in first.value_reads) and \
-                            written.get(a, -1) <= i and a not in _reads(v.right):
+                            written.get(a, -1) <= i and not reads_name(v.right, a):
                         v.left = out[i].value
                         if first.fixed and entry.fixed:  # (e1 and e2 fold to themselves)
                             new = self._binop(v)

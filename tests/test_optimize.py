@@ -143,3 +143,12 @@ def test_may_fold_is_false_only_where_folding_changes_nothing(src):
         folder = Folder({"x", "y"})
         assert folder.fold(e) is e and folder.edits == 0
         assert optimize.show([gast.Expr(value=e)]) == before
+
+
+@pytest.mark.parametrize("src", ["a * f(b, k=-c)", "a", "1.0", "x.y[a] + (b, [c])",
+                                 "-(a * 2.0) - g(h(b))"])
+def test_reads_name_agrees_with_walk_reads(src):
+    from sct import walk
+    e = gast.parse(src).body[0].value
+    for name in "abcfghkxy":
+        assert facts.reads_name(e, name) == (name in walk.reads(e))
