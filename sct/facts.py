@@ -212,6 +212,7 @@ class Facts:
         self._table: dict = {}  # id(stmt) -> _Entry
         self.known = self._table.get
         self._pure = pure  # expression -> whether it is free of effects
+        self.compound = False  # whether scan met an if or a loop
 
     def entry(self, s) -> _Entry | None:
         """The table entry of a simple statement (made now if need be), else None.
@@ -288,6 +289,7 @@ class Facts:
             if e is not None:
                 quiet = quiet and not e.grows
             elif type(s) in (gast.If, gast.For, gast.While):
+                self.compound = True
                 for field in s._fields:
                     v = getattr(s, field, None)
                     if field in ("body", "orelse"):
@@ -296,6 +298,8 @@ class Facts:
                         quiet = False
             else:
                 quiet = False  # (a kind the optimizer does not look into)
+                if isinstance(s, (gast.If, gast.For, gast.While)):
+                    self.compound = True
         return quiet
 
     def reads(self, s) -> set:

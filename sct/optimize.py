@@ -360,7 +360,7 @@ def run(stmts, floats=(), pure_call=lambda call: False, live_out=None, max_round
     # dce's output, given to dce again, comes out as it went in where no if or loop
     # is (dce puts a new pass into an emptied body): a round in which propagate and
     # fuse changed nothing ends there
-    flat = not any(isinstance(s, (gast.If, gast.For, gast.While)) for s in stmts)
+    flat = not opt.facts.compound  # (scan met no if or loop)
     for round_ in range(max_rounds):
         opt.changed = opt.unsure = False
         opt.copied.clear()

@@ -57,7 +57,11 @@ def test_scan_agrees_with_written_bases(src):
     "nothing is written in place" exactly when mutation.written_bases finds nothing."""
     body = gast.parse(src).body
     bases = mutation.written_bases(gast.Module(body=body, type_ignores=[]))
-    assert facts.Facts().scan(body) == (not bases)
+    table = facts.Facts()
+    assert table.scan(body) == (not bases)
+    # (and run's question whether the body has an if or a loop)
+    assert table.compound == any(isinstance(s, (gast.If, gast.For, gast.While))
+                                 for s in body)
 
 
 def test_fused_entry_is_the_entry_of_the_sum():
