@@ -190,6 +190,7 @@ class _Opt(Folder):
         read: dict = {}  # name -> index of the latest statement reading it
         written: dict = {}  # name -> index of the latest statement writing it
         values: dict = {}  # index of ``a = e1`` -> its entry
+        left = False  # whether a sum that fuse could take stays
         facts = self.facts
         known = facts.known
         fromkeys = dict.fromkeys
@@ -244,6 +245,8 @@ class _Opt(Folder):
                         entry.settled = entry.fixed = fixed
                         dropped.add(i)
                         self.changed = self.unsure = True
+                if not left:  # (a sum that stays may fuse in the next round)
+                    left = find_sums((t,)) is not None
                 last[a] = j
                 values[j] = entry
                 if len(entry.writes) == 1:  # (the name alone: the commonest)
@@ -254,6 +257,7 @@ class _Opt(Folder):
             written.update(fromkeys(entry.writes, j))
             if not sums.isdisjoint(entry.reads):
                 read.update(fromkeys(sums.intersection(entry.reads), j))
+        self.no_sums = not left  # (a sum written into an object is never taken)
         return [t for k, t in enumerate(out) if k not in dropped] if dropped else out
 
     # -- dead code ------------------------------------------------------------------------

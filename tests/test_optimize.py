@@ -85,6 +85,8 @@ _BODIES = [
     "a = f(x)\nb = a\na = a + g(b)\nc = a\nc = c + h(y)\nreturn c",
     "a = b\nr = [a]\nr.append(y)\nc = a * 1.0\nreturn c, r",
     "a = 1.0\nb = -a\nc = b * x\nd = c * -1.0\ne = d\nreturn e + 0.5 * y",
+    "a = f(x)\nt = a * 2.0\na = a + g(y)\nreturn a",  # fused once t is gone
+    "a = f(x)\na = a + r.pop()\nb = a\nreturn b",
 ]
 
 
