@@ -178,6 +178,37 @@ class Folder:
         return e
 
 
+def may_fold(e) -> bool:
+    """Whether a rule may rewrite the operation ``e`` (a ``BinOp`` or a ``UnaryOp``)
+    as it stands, whatever its names hold: False where ``Folder.fold`` would return
+    it unchanged once its operands fold to themselves (facts.py asks, to skip folds
+    that would change nothing). A constant one, or a constant that is not a plain
+    number, counts as a rule that may apply.
+
+    >>> import gast
+    >>> [may_fold(gast.parse(s).body[0].value) for s in ("0.5 * x", "-x", "x * 1.0",
+    ...                                                   "x + -y", "2.0 - 1.0")]
+    [False, False, True, True, True]
+    """
+    if type(e) is _UnaryOp:
+        op = type(e.op)
+        if op is _USub:
+            return type(e.operand) not in INERT  # (a constant, a negation)
+        return op is not gast.UAdd and op is not gast.Not and op is not gast.Invert
+    if type(e) is not _BinOp:
+        return True
+    x, y = e.left, e.right
+    tx, ty = type(x), type(y)
+    for v, t in ((x, tx), (y, ty)):
+        if t is _Constant:
+            c = v.value
+            if type(c) is not float and type(c) is not int or c == 1 or c == -1:
+                return True
+        elif t not in INERT:
+            return True  # (a negation, or a node of another kind)
+    return tx is _Constant and ty is _Constant
+
+
 def _floaty_slow(folder, e) -> bool:
     """``floaty`` for an instance of a subclass of the node classes it knows."""
     if isinstance(e, _Name):

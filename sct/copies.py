@@ -59,6 +59,18 @@ class Env(dict):
         return new
 
 
+def chained(reads, env) -> bool:
+    """Whether a name in ``reads`` holds a copy of a name that holds a copy in ``env``
+    (after the substitution the next round has one to make), or holds what is
+    neither a name nor a constant."""
+    for n in reads:
+        v = env.get(n)
+        if v is not None and type(v) is not _Constant and (
+                type(v) is not _Name or v.id in env):
+            return True
+    return False
+
+
 def substitute(node, env) -> int:
     """Reads of names in ``env`` under ``node`` (not ``node`` itself) -> copies of what
     the names hold; the number of reads replaced."""

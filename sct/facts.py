@@ -26,7 +26,7 @@ from __future__ import annotations
 import gast
 
 from . import walk
-from .arith import INERT
+from .arith import INERT, may_fold
 
 _SIMPLE = (gast.Assign, gast.Expr, gast.Return, gast.AugAssign, gast.Pass, gast.Break,
            gast.Continue, gast.Raise, gast.Assert, gast.Delete)
@@ -34,6 +34,7 @@ _IN_PLACE = ("append", "pop", "extend")
 _GROWN = ("append", "pop")  # what mutation.written_bases counts as a write into a list
 
 _Name, _Load, _Store, _AST = gast.Name, gast.Load, gast.Store, gast.AST
+_Constant = gast.Constant
 _Call, _Attribute, _BinOp, _UnaryOp = gast.Call, gast.Attribute, gast.BinOp, gast.UnaryOp
 _keyword, _Subscript, _Assign = gast.keyword, gast.Subscript, gast.Assign
 _NO_NAMES = walk._NO_NAMES  # nodes that hold no name
@@ -44,8 +45,8 @@ _FOLDS = 4  # ... or that the walk met an operation that folding may rewrite
 def _scan(node, reads, writes) -> int:
     """Adds the names ``node`` reads and writes (``walk.reads_writes``) to the two
     sets; returns which kinds of call it holds (``_IN_PLACE_CALL``, ``_GROWING_CALL``)
-    and whether folding may change it (``_FOLDS``: a negation, or an operation on a
-    constant or a negation; else every operation folds to itself, arith.INERT).
+    and whether folding may change it (``_FOLDS``: an operation a rule of arith.py
+    may rewrite, ``arith.may_fold``; else every operation folds to itself).
 
     One walk, which asks the commonest nodes only for the fields that can hold a
     name, and any other node for all its fields."""
@@ -68,7 +69,7 @@ def _scan(node, reads, writes) -> int:
                 push(x)
             if type(y) not in no_names:
                 push(y)
-            if type(x) not in INERT or type(y) not in INERT:
+            if (type(x) not in INERT or type(y) not in INERT) and may_fold(n):
                 found |= _FOLDS
             continue
         if t is _Call:
@@ -84,7 +85,8 @@ def _scan(node, reads, writes) -> int:
                 push(x)
             continue
         elif t is _UnaryOp:
-            found |= _FOLDS
+            if may_fold(n):
+                found |= _FOLDS
             x = n.operand
             if type(x) not in no_names:
                 push(x)
@@ -98,6 +100,53 @@ def _scan(node, reads, writes) -> int:
             elif isinstance(v, _AST) and type(v) not in no_names:
                 push(v)
     return found
+
+
+def _value(v, writes) -> tuple:
+    """``(reads, found)`` of an assignment's value as ``_scan`` finds them (it adds
+    what the value writes to ``writes``): the commonest values, an operation on
+    names and constants, a name, a call of names, without the walk."""
+    t = type(v)
+    if t is _BinOp:
+        x, y = v.left, v.right
+        tx, ty = type(x), type(y)
+        if tx is _Name and type(x.ctx) is _Load:
+            if ty is _Name and type(y.ctx) is _Load:
+                return {x.id, y.id}, 0
+            if ty is _Constant:
+                return {x.id}, _FOLDS if may_fold(v) else 0
+        elif tx is _Constant and ty is _Name and type(y.ctx) is _Load:
+            return {y.id}, _FOLDS if may_fold(v) else 0
+    elif t is _Name:
+        if type(v.ctx) is _Load:
+            return {v.id}, 0
+    elif t is _Call and not v.keywords:
+        f = v.func
+        tf = type(f)
+        found = 0
+        if tf is _Name and type(f.ctx) is _Load:
+            reads = {f.id}
+        elif tf is _Attribute and type(f.value) is _Name and type(f.value.ctx) is _Load:
+            reads = {f.value.id}
+            if f.attr in _IN_PLACE:
+                found = _IN_PLACE_CALL
+            if f.attr in _GROWN:
+                found |= _GROWING_CALL
+        else:
+            reads = None
+        if reads is not None:
+            for x in v.args:
+                tx = type(x)
+                if tx is _Name and type(x.ctx) is _Load:
+                    reads.add(x.id)
+                elif tx is not _Constant:
+                    break
+            else:
+                return reads, found
+    elif t is _Constant:
+        return set(), 0
+    reads = set()
+    return reads, _scan(v, reads, writes)
 
 
 class _Entry:
@@ -120,27 +169,28 @@ class _Entry:
         self.settled = self.fixed = False
         if parts is not None:  # (made from the entries of what it was made of)
             self.value_reads, self.writes, self.in_place, self.grows = parts
-            self.reads = set(self.value_reads)
+            self.reads = self.value_reads  # (a name target reads nothing itself)
             return
         if type(stmt) is not _Assign:
             self.reads, self.writes = set(), set()
             self.grows = bool(_scan(stmt, self.reads, self.writes) & _GROWING_CALL)
             self.value_reads = self.in_place = None  # (questions about assignments)
             return
-        reads, writes = set(), set()
-        calls = _scan(stmt.value, reads, writes)
+        writes = set()
+        reads, calls = _value(stmt.value, writes)
         if not calls & _FOLDS:  # (folding the value would find nothing to do)
             self.settled = self.fixed = True
         self.value_reads = reads  # what the value reads
-        self.reads, self.writes = set(reads), writes
         targets = stmt.targets
         if len(targets) == 1:
             target = targets[0]
             if type(target) is _Name and type(target.ctx) is _Store:  # (the usual)
                 writes.add(target.id)
+                self.reads, self.writes = reads, writes  # (no set is changed later)
                 self.grows = bool(calls & _GROWING_CALL)
                 self.in_place = bool(calls & _IN_PLACE_CALL)
                 return
+        self.reads, self.writes = set(reads), writes
         in_targets = names_only = 0
         for target in stmt.targets:
             if type(target) is _Name and type(target.ctx) is _Store:
@@ -162,6 +212,7 @@ class Facts:
         self._table: dict = {}  # id(stmt) -> _Entry
         self.known = self._table.get
         self._pure = pure  # expression -> whether it is free of effects
+        self.compound = False  # whether scan met an if or a loop
 
     def entry(self, s) -> _Entry | None:
         """The table entry of a simple statement (made now if need be), else None.
@@ -195,6 +246,30 @@ class Facts:
             first.grows or last.grows))
         return e
 
+    def substituted(self, s, old, env) -> _Entry | None:
+        """The entry of ``s`` after ``copies.substitute(s.value, env)``, made from
+        ``old``, its entry before, without a walk; None where that is not sure (a
+        target other than a name, a value writing into an object, a copy of what is
+        neither a name nor a constant).
+
+        The substitution puts a copy of what ``env`` holds in place of every name the
+        walk of ``_scan`` would meet, and changes no call."""
+        target = s.targets[0]
+        if len(s.targets) != 1 or type(target) is not _Name or old.in_place or \
+                old.grows:
+            return None
+        reads = set()
+        for n in old.value_reads:
+            v = env.get(n)
+            if v is None:
+                reads.add(n)
+            elif type(v) is _Name and type(v.ctx) is _Load:
+                reads.add(v.id)
+            elif type(v) is not _Constant:
+                return None
+        e = self._table[id(s)] = _Entry(s, (reads, old.writes, False, False))
+        return e
+
     def scan(self, stmts) -> bool:
         """Make the entries of ``stmts`` (and of the statements in them); whether
         ``mutation.written_bases`` would find nothing in them (False when unsure)."""
@@ -214,6 +289,7 @@ class Facts:
             if e is not None:
                 quiet = quiet and not e.grows
             elif type(s) in (gast.If, gast.For, gast.While):
+                self.compound = True
                 for field in s._fields:
                     v = getattr(s, field, None)
                     if field in ("body", "orelse"):
@@ -222,6 +298,8 @@ class Facts:
                         quiet = False
             else:
                 quiet = False  # (a kind the optimizer does not look into)
+                if isinstance(s, (gast.If, gast.For, gast.While)):
+                    self.compound = True
         return quiet
 
     def reads(self, s) -> set:
@@ -259,3 +337,59 @@ def item_bases(s) -> set:
     """Names written into by ``x[i] = v`` (a write that is not a Store of a name)."""
     return {t.value.id for t in s.targets
             if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name)}
+
+
+def sums(stmts):
+    """The names ``a`` of the ``a = a + e2`` in ``stmts``, the only statements ``fuse``
+    may rewrite (it asks only whether those names are read); None when there is no
+    such statement nor any ``if`` or loop (whose bodies ``fuse`` looks into)."""
+    found = set()
+    compound = False
+    others = _NOT_BINOP
+    for t in stmts:
+        if type(t) is _Assign:
+            v = t.value
+            if type(v) in others:
+                continue
+            if isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add) and isinstance(
+                    v.left, gast.Name) and isinstance(t.targets[0], gast.Name) and \
+                    v.left.id == t.targets[0].id:
+                found.add(v.left.id)
+        elif type(t) is gast.Expr:
+            continue
+        elif isinstance(t, (gast.If, gast.For, gast.While)):
+            compound = True
+    return found if found or compound else None
+
+
+_NOT_BINOP = {gast.Name, gast.Call, gast.Constant, gast.UnaryOp, gast.Attribute,
+              gast.Subscript, gast.Tuple, gast.List}  # (classes, not their subclasses)
+
+
+def reads_name(node, name) -> bool:
+    """``name in walk.reads(node)``, without the list and the set (fuse asks it of
+    every sum it makes)."""
+    todo = [node]
+    push = todo.append
+    no_names = _NO_NAMES
+    for n in todo:  # (a list iterator sees what is appended meanwhile)
+        t = type(n)
+        if t is _Name:
+            if n.id == name and type(n.ctx) is _Load:
+                return True
+            continue
+        if t is _BinOp:
+            if type(n.left) not in no_names:
+                push(n.left)
+            if type(n.right) not in no_names:
+                push(n.right)
+            continue
+        for field in n._fields:
+            v = getattr(n, field, None)
+            if type(v) is list:
+                for x in v:
+                    if isinstance(x, _AST) and type(x) not in no_names:
+                        push(x)
+            elif isinstance(v, _AST) and type(v) not in no_names:
+                push(v)
+    return False

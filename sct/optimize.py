@@ -7,8 +7,10 @@ the other operand is known to be a float, and an added negation becomes a
 subtraction; statements whose results are never read are removed, except calls that
 may have effects (pushes, pops, unknown functions).
 
-Each round runs the passes over the whole body again, until one changes nothing; what
-keeps the repeats cheap lives beside this module: facts.py's table (what a statement
+Each round runs the passes over the whole body again, until one changes nothing (or,
+in a body without if or loop, until nothing a round did can give the next one work:
+the next would change nothing, and is not run); what keeps the repeats cheap lives
+beside this module: facts.py's table (what a statement
 reads and writes, whether folding it again would change it) outlives the rounds,
 copies.py holds the copies known at a point, arith.py folds.
 
@@ -26,8 +28,8 @@ import gast
 
 from . import walk
 from .arith import Folder
-from .copies import Env, substitute
-from .facts import Facts, item_bases
+from .copies import Env, chained, substitute
+from .facts import Facts, item_bases, reads_name, sums as find_sums
 from .mutation import new_object, written_in_place
 
 COMMENT = "__sct_comment__:"
@@ -48,6 +50,12 @@ class _Opt(Folder):
         self.pure_call = pure_call  # call node -> True when it has no effects
         self.written = written  # names that may hold an object written in place
         self.changed = False
+        self.no_sums = False  # known: the body holds no a = a + e2 (nothing to fuse)
+        # whether the next round may change something (when not, run stops): set by
+        # what a round does that may give the next one work; ``copied``: the names
+        # copies copy this round (a write of one, removed, lets a copy live longer)
+        self.unsure = False
+        self.copied: set = set()
         self.facts = Facts(self.pure)  # (forget a statement when rewriting it)
 
     # -- copy and constant propagation -----------------------------------------------
@@ -55,6 +63,7 @@ class _Opt(Folder):
         env = Env() if env is None else env
         facts = self.facts
         known = facts.known
+        copied = self.copied
         out = []
         for s in stmts:
             if type(s) is _Assign:
@@ -73,6 +82,7 @@ class _Opt(Folder):
                                 self.changed = True
                                 continue
                             env.add(target.id, folded)
+                            copied.add(folded.id)
                         elif type(folded) is _Constant:
                             env.add(target.id, folded)
                         out.append(s)
@@ -80,6 +90,8 @@ class _Opt(Folder):
                 else:
                     edits = self.edits
                     if reads_env:
+                        if not self.unsure:
+                            self.unsure = chained(entry.reads, env)
                         self.substitute(s.value, env)
                         if isinstance(target, gast.Subscript):
                             self.substitute(target.slice, env)
@@ -93,9 +105,12 @@ class _Opt(Folder):
                         # g = a * 1.0; a[0] = v become g = a (g would see the write)
                         folded = s.value
                     if self.edits != edits or folded is not s.value:
+                        if not fixed or type(target) is not _Name:
+                            self.unsure = True  # (folded, or copies came in elsewhere)
                         facts.forget(s)
                         if fixed:  # only copies came in: the next round's fold finds
-                            entry = facts.entry(s)  # nothing (its entry, made now)
+                            # nothing (its entry, made now)
+                            entry = facts.substituted(s, entry, env) or facts.entry(s)
                             entry.settled = entry.fixed = True
                     else:
                         entry.settled = True
@@ -109,6 +124,8 @@ class _Opt(Folder):
                         s.value, (gast.Name, gast.Constant)) and not (
                         isinstance(s.value, gast.Name) and s.value.id == target.id):
                     env.add(target.id, s.value)
+                    if isinstance(s.value, gast.Name):
+                        copied.add(s.value.id)
                 if folded is not s.value:
                     s.value = folded
                     self.changed = True
@@ -116,6 +133,8 @@ class _Opt(Folder):
                         and s.value.id == target.id:
                     self.changed = True
                     continue
+                if self.no_sums and find_sums((s,)) is not None:
+                    self.no_sums = False  # (a copy came in as the left of a sum)
                 out.append(s)
             elif type(s) is gast.Expr and type(s.value) is _Constant:
                 out.append(s)  # (a label: it reads and writes nothing)
@@ -125,6 +144,7 @@ class _Opt(Folder):
                     self.substitute(head, env)
                 for t in facts.writes(s):
                     env.kill(t)
+                self.unsure = True  # (what run asks of a body without if or loop)
                 inner = env.copy() if isinstance(s, gast.If) else Env()
                 s.body = self.propagate(s.body, inner.copy())
                 s.orelse = self.propagate(s.orelse, inner.copy())
@@ -135,6 +155,7 @@ class _Opt(Folder):
                     edits = self.edits
                     self.substitute(s, env)
                     if self.edits != edits:
+                        self.unsure = True
                         for inner in (s,) if simple else walk.nodes(s):
                             facts.forget(inner)
                 for t in facts.writes(s):
@@ -160,13 +181,16 @@ class _Opt(Folder):
         when none of these came after it.
         """
         out = list(stmts)
-        if not _sums(out):
+        sums = find_sums(out)  # (names ``a`` of the ``a = a + e2`` here: whose reads count)
+        self.no_sums = sums is None  # (what run asks of a body without if or loop)
+        if sums is None:
             return out  # (nothing to fuse: the pass would change nothing)
         dropped = set()
         last: dict = {}  # a -> index of the latest ``a = ...``, no barrier since
         read: dict = {}  # name -> index of the latest statement reading it
         written: dict = {}  # name -> index of the latest statement writing it
         values: dict = {}  # index of ``a = e1`` -> its entry
+        left = False  # whether a sum that fuse could take stays
         facts = self.facts
         known = facts.known
         fromkeys = dict.fromkeys
@@ -190,6 +214,16 @@ class _Opt(Folder):
             target = t.targets[0]
             if len(t.targets) == 1 and isinstance(target, gast.Name):
                 a = target.id
+                if a not in sums:  # (no ``a = a + e2`` follows: a pending e1 of none)
+                    if len(entry.writes) == 1:  # (the name alone: the commonest)
+                        written[a] = j
+                        if not sums.isdisjoint(entry.reads):
+                            read.update(fromkeys(sums.intersection(entry.reads), j))
+                        continue
+                    written.update(fromkeys(entry.writes, j))
+                    if not sums.isdisjoint(entry.reads):
+                        read.update(fromkeys(sums.intersection(entry.reads), j))
+                    continue
                 i = last.get(a)
                 v = t.value
                 if i is not None and isinstance(v, gast.BinOp) and isinstance(
@@ -197,7 +231,7 @@ class _Opt(Folder):
                         and v.left.id == a and read.get(a, -1) <= i:
                     first = values[i]
                     if all(written.get(n, -1) <= i for n in first.value_reads) and \
-                            written.get(a, -1) <= i and a not in _reads(v.right):
+                            written.get(a, -1) <= i and not reads_name(v.right, a):
                         v.left = out[i].value
                         if first.fixed and entry.fixed:  # (e1 and e2 fold to themselves)
                             new = self._binop(v)
@@ -210,11 +244,20 @@ class _Opt(Folder):
                         entry = facts.fused(t, first, entry, a)
                         entry.settled = entry.fixed = fixed
                         dropped.add(i)
-                        self.changed = True
+                        self.changed = self.unsure = True
+                if not left:  # (a sum that stays may fuse in the next round)
+                    left = find_sums((t,)) is not None
                 last[a] = j
                 values[j] = entry
-            read.update(fromkeys(entry.reads, j))
+                if len(entry.writes) == 1:  # (the name alone: the commonest)
+                    written[a] = j
+                    if not sums.isdisjoint(entry.reads):
+                        read.update(fromkeys(sums.intersection(entry.reads), j))
+                    continue
             written.update(fromkeys(entry.writes, j))
+            if not sums.isdisjoint(entry.reads):
+                read.update(fromkeys(sums.intersection(entry.reads), j))
+        self.no_sums = not left  # (a sum written into an object is never taken)
         return [t for k, t in enumerate(out) if k not in dropped] if dropped else out
 
     # -- dead code ------------------------------------------------------------------------
@@ -237,6 +280,8 @@ class _Opt(Folder):
                     entry = facts.entry(s)
                 if live.isdisjoint(entry.writes) and facts.pure_value(s):
                     self.changed = True
+                    if not self.copied.isdisjoint(entry.writes):
+                        self.unsure = True  # (a copy of what it wrote lives on)
                     continue
                 live -= entry.writes
                 live |= entry.value_reads
@@ -248,7 +293,7 @@ class _Opt(Folder):
             elif isinstance(s, gast.Assign):
                 entry = facts.entry(s)
                 if live.isdisjoint(entry.writes) and facts.pure_value(s):
-                    self.changed = True
+                    self.changed = self.unsure = True
                     continue
                 live -= entry.writes
                 live |= entry.value_reads
@@ -291,22 +336,6 @@ class _Opt(Folder):
         return _prune_comments(out), live
 
 
-def _sums(stmts) -> bool:
-    """Whether ``fuse`` may find an ``a = a + e2`` in ``stmts``."""
-    for t in stmts:
-        if type(t) is gast.Assign:
-            v = t.value
-            if isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add) and isinstance(
-                    v.left, gast.Name) and isinstance(t.targets[0], gast.Name) and \
-                    v.left.id == t.targets[0].id:
-                return True
-        elif isinstance(t, (gast.If, gast.For, gast.While)):
-            return True  # (fuse looks into their bodies)
-        elif isinstance(t, gast.Assign):
-            return True
-    return False
-
-
 def _prune_comments(stmts):
     """Drop labels with nothing under them."""
     out = []
@@ -335,17 +364,19 @@ def run(stmts, floats=(), pure_call=lambda call: False, live_out=None, max_round
     # dce's output, given to dce again, comes out as it went in where no if or loop
     # is (dce puts a new pass into an emptied body): a round in which propagate and
     # fuse changed nothing ends there
-    flat = not any(isinstance(s, (gast.If, gast.For, gast.While)) for s in stmts)
+    flat = not opt.facts.compound  # (scan met no if or loop)
     for round_ in range(max_rounds):
-        opt.changed = False
+        opt.changed = opt.unsure = False
+        opt.copied.clear()
         edits = opt.edits
         stmts = opt.propagate(stmts)
-        stmts = opt.fuse(stmts)
+        if not (flat and opt.no_sums):  # (else no statement became a sum since)
+            stmts = opt.fuse(stmts)
         if round_ and flat and not opt.changed and opt.edits == edits:
             break
         stmts, _ = opt.dce(stmts, set(live_out or ()))
-        if not opt.changed:
-            break
+        if not opt.changed or flat and opt.no_sums and not opt.unsure:
+            break  # (the next round would change nothing)
     return stmts
 
 

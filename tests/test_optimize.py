@@ -57,7 +57,11 @@ def test_scan_agrees_with_written_bases(src):
     "nothing is written in place" exactly when mutation.written_bases finds nothing."""
     body = gast.parse(src).body
     bases = mutation.written_bases(gast.Module(body=body, type_ignores=[]))
-    assert facts.Facts().scan(body) == (not bases)
+    table = facts.Facts()
+    assert table.scan(body) == (not bases)
+    # (and run's question whether the body has an if or a loop)
+    assert table.compound == any(isinstance(s, (gast.If, gast.For, gast.While))
+                                 for s in body)
 
 
 def test_fused_entry_is_the_entry_of_the_sum():
@@ -93,3 +97,87 @@ def test_written_bases_of_normalized_code_read_from_its_statements():
     _, tree, _ = pipeline.front(f)
     assert mutation.written_bases_flat(tree) == mutation.written_bases(tree) == {
         "x", "acc", "stack"}
+
+
+_BODIES = [
+    "z = x\nx = a * b\ny = z * 2.0\nreturn y",  # a dead write let a copy live on
+    "a = b\nc = a\nd = c\ne = d * 2.0\nreturn e",  # a chain of copies
+    "a = b\nb = c * 2.0\nd = a + b\nreturn d",
+    "s = 1.0\nt = s\nu = t * x\nv = u\nreturn v * y",
+    "a = x * 1.0\nb = a\nc = b + -y\nd = c\nd = d + a\nreturn d",
+    "a = f(x)\nb = a\na = a + g(b)\nc = a\nc = c + h(y)\nreturn c",
+    "a = b\nr = [a]\nr.append(y)\nc = a * 1.0\nreturn c, r",
+    "a = 1.0\nb = -a\nc = b * x\nd = c * -1.0\ne = d\nreturn e + 0.5 * y",
+    "a = f(x)\nt = a * 2.0\na = a + g(y)\nreturn a",  # fused once t is gone
+    "a = f(x)\na = a + r.pop()\nb = a\nreturn b",
+]
+
+
+def _rounds(body, floats):
+    """run's loop without its shortcuts: rounds until one changes nothing."""
+    opt = optimize._Opt(set(floats), lambda c: True,
+                        mutation.written_in_place(body))
+    for _ in range(10):
+        opt.changed = False
+        body = opt.fuse(opt.propagate(body))
+        body, _ = opt.dce(body, set())
+        if not opt.changed:
+            break
+    return optimize.show(body)
+
+
+@pytest.mark.parametrize("src", _BODIES)
+def test_run_stops_where_rounds_would_change_nothing(src):
+    """run stops a round early when nothing it did can give the next one work
+    (no chain of copies, no fold, no fusion, no write of a copied name removed):
+    its result is that of the rounds run to the end."""
+    floats = {"a", "b", "c", "d", "e", "x", "y", "z", "s", "t", "u", "v"}
+    assert _run(src, floats) == _rounds(gast.parse(src).body, floats)
+
+
+@pytest.mark.parametrize("src", _BODIES)
+def test_substituted_entry_is_a_fresh_entry(src):
+    """The entry made from the one before a substitution answers as a fresh one."""
+    from sct.copies import Env, substitute
+    body = gast.parse(src).body
+    env = Env()
+    table = facts.Facts()
+    for s in body:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            old = table.entry(s)
+            if substitute(s.value, env):  # (as propagate: a name alone stays)
+                table.forget(s)
+                made = table.substituted(s, old, env)
+                fresh = facts.Facts().entry(s)
+                assert made is not None
+                assert (made.reads, made.writes, made.value_reads) == (
+                    fresh.reads, fresh.writes, fresh.value_reads)
+            env.kill(s.targets[0].id)
+            if isinstance(s.value, (gast.Name, gast.Constant)):
+                env.add(s.targets[0].id, s.value)
+
+
+@pytest.mark.parametrize("src", [
+    "0.5 * x", "x * 1.0", "1 * x", "-1.0 * x", "x / 1.0", "x ** 1", "2.0 * 3.0",
+    "-(-x)", "-x", "-(2.0)", "x + -y", "x - -y", "-x + y", "x * -y", "not x", "~x",
+    "x + 1.0", "f(x * 1.0) + 0.5", "x * True", "x * 1j", "(x + 0.0) * 2.0",
+])
+def test_may_fold_is_false_only_where_folding_changes_nothing(src):
+    """An entry whose operations no rule can rewrite is settled without a fold."""
+    from sct.arith import Folder, may_fold
+    e = gast.parse(src).body[0].value
+    if not any(may_fold(n) for n in gast.walk(e) if isinstance(n, (gast.BinOp,
+                                                                   gast.UnaryOp))):
+        before = optimize.show([gast.Expr(value=e)])
+        folder = Folder({"x", "y"})
+        assert folder.fold(e) is e and folder.edits == 0
+        assert optimize.show([gast.Expr(value=e)]) == before
+
+
+@pytest.mark.parametrize("src", ["a * f(b, k=-c)", "a", "1.0", "x.y[a] + (b, [c])",
+                                 "-(a * 2.0) - g(h(b))"])
+def test_reads_name_agrees_with_walk_reads(src):
+    from sct import walk
+    e = gast.parse(src).body[0].value
+    for name in "abcfghkxy":
+        assert facts.reads_name(e, name) == (name in walk.reads(e))
