@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import types
 from dataclasses import dataclass
@@ -114,6 +115,25 @@ def arg_names(tree) -> list:
 
 
 def build(fn, flavor, argnums, arg_kinds, tuple_grads=False, arg_shapes=None) -> Built:
+    """Build the derivative ``flavor`` of ``fn`` (see :func:`_build`).
+
+    The garbage collector is paused while it builds, as ``timeit`` pauses it while
+    it times: a build makes some ten thousand tree nodes that live until it ends, and
+    the collections they trigger were an eighth of a build's time (about 3.5 of 27
+    ms for a 30-line function), finding nothing to free. It is switched back on
+    afterwards only if it was on; garbage made meanwhile is collected then.
+    """
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        return _build(fn, flavor, argnums, arg_kinds, tuple_grads, arg_shapes)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _build(fn, flavor, argnums, arg_kinds, tuple_grads=False, arg_shapes=None) -> Built:
     """Build the derivative ``flavor`` of ``fn``.
 
     Args:

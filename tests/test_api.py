@@ -306,3 +306,25 @@ def test_gradients_never_share_memory_with_the_arguments_or_each_other():
     for a, k in zip((x, y, z), keep):
         np.testing.assert_array_equal(a, k)
     np.testing.assert_allclose(gy * 10.0, z)
+
+
+def test_a_build_leaves_the_garbage_collector_as_it_found_it():
+    import gc
+
+    from bad_functions import uses_yield
+
+    def f(x):
+        return np.sum(np.sin(x) * x)
+
+    assert gc.isenabled()
+    sct.grad(f)(np.ones(3))  # (built with the collector paused)
+    assert gc.isenabled()
+    with pytest.raises(sct.UnsupportedSyntax):
+        sct.grad(uses_yield)(1.0)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        sct.value_and_grad(f)(np.ones(2))
+        assert not gc.isenabled()  # off before: still off
+    finally:
+        gc.enable()
