@@ -10,14 +10,21 @@
     activity   names that carry derivatives                    (activity.py)
     invariance values the result does not change with: constants (invariance.py)
     calls      derivatives of called user functions            (calls.py)
-    reverse    forward sweep + reversed accumulation           (reverse.py, broadcast.py)
+    reverse    forward sweep + reversed accumulation           (reverse.py, operations.py,
+                                                                reverse_flow.py,
+                                                                broadcast.py)
     assemble   sweeps -> function definitions                  (assemble.py)
-    optimize   dead code, folding, copy propagation            (optimize.py)
+    optimize   dead code, folding, copy propagation            (optimize.py, facts.py,
+                                                                copies.py, arith.py)
     batch      per-pass outer products summed after a loop     (batch.py)
-    specialize helpers on decided shapes -> NumPy              (specialize.py)
+    specialize helpers on decided shapes -> NumPy              (specialize.py, survey.py)
     fold       single-use temporaries nested into their reader (fold.py)
     escape     returned gradients copied where they may alias  (escape.py)
-    emit       names, source, compiled functions               (emit.py)
+    emit       names, source, compiled functions               (emit.py, refs.py,
+                                                                printer.py)
+
+Rules are templates (rules/), expanded at a call site by template.py through builders
+compiled once per rule (stamp.py); nodes.py makes the nodes every stage makes most.
 
 :func:`build` runs them for one derivative of one function with given argument kinds
 (and shape pattern); cache.py keeps what it builds.
