@@ -97,6 +97,11 @@ class Site:
     def _where(self):
         return self.rev.ctx.quoted.where(self.s)
 
+    def close(self):
+        """Drop what refers back to the transform and to itself (its bound methods),
+        so that the build's trees are freed when it ends, not at a collection."""
+        self.rev = self.deriv = self.where = self.s = self.binding = None
+
 
 class OperationsReverse:
     def backward_value(self, s, target, out):

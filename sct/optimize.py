@@ -377,6 +377,7 @@ def run(stmts, floats=(), pure_call=lambda call: False, live_out=None, max_round
         stmts, _ = opt.dce(stmts, set(live_out or ()))
         if not opt.changed or flat and opt.no_sums and not opt.unsure:
             break  # (the next round would change nothing)
+    opt.facts = None  # (the table refers back to opt: freed now, not by a collection)
     return stmts
 
 

@@ -152,6 +152,16 @@ def _build(fn, flavor, argnums, arg_kinds, tuple_grads=False, arg_shapes=None) -
             or ``None`` for a derivative that serves every shape.
     """
     ctx, tree, resolved = front(fn, forward=flavor in ("jvp", "tangent"))
+    try:
+        return _derive(ctx, tree, resolved, flavor, argnums, arg_kinds, tuple_grads,
+                       arg_shapes)
+    finally:
+        # the stages' objects refer to the context and it to them (its resolver, the
+        # transform): emptying it frees the build's trees now, not at a collection
+        ctx.__dict__.clear()
+
+
+def _derive(ctx, tree, resolved, flavor, argnums, arg_kinds, tuple_grads, arg_shapes):
     ctx.tuple_grads = tuple_grads
     names = arg_names(tree)
     active_args = [names[i] for i in argnums]

@@ -154,6 +154,7 @@ def fill(fwd, rev_head, rev, r, ctx, tree, args):
 
     fwd = block(fwd)
     rev = rev_head + block(rev)
+    del one, block  # (they call each other through their cells: a cycle, else)
     inits = [assign(n, gast.Constant(value=None, kind=None)) for n in sorted(recorded)
              if _maybe_undefined(tree, n, args)]
     if r.tape is not None:

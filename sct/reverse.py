@@ -347,5 +347,6 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
 
     args = {a.id for a in tree.args.args + tree.args.posonlyargs + tree.args.kwonlyargs}
     fwd, rev, inits, records = record.fill(fwd, rev_head, rev, r, ctx, tree, args)
+    r.site.close()  # (it and the transform refer to each other)
     return Sweeps(fwd=inits + fwd, rev=rev, out=out, grads=grads, tape=r.tape,
                   recorded=records.names(), adjoints=dict(r.adj_names), records=records)
