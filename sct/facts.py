@@ -26,6 +26,7 @@ from __future__ import annotations
 import gast
 
 from . import walk
+from .walk import children
 from .arith import INERT, may_fold
 
 _SIMPLE = (gast.Assign, gast.Expr, gast.Return, gast.AugAssign, gast.Pass, gast.Break,
@@ -91,14 +92,7 @@ def _scan(node, reads, writes) -> int:
             if type(x) not in no_names:
                 push(x)
             continue
-        for field in n._fields:
-            v = getattr(n, field, None)
-            if type(v) is list:
-                for x in v:
-                    if isinstance(x, _AST) and type(x) not in no_names:
-                        push(x)
-            elif isinstance(v, _AST) and type(v) not in no_names:
-                push(v)
+        todo.extend(children(n, no_names))  # (rarer nodes: every field)
     return found
 
 
@@ -384,12 +378,5 @@ def reads_name(node, name) -> bool:
             if type(n.right) not in no_names:
                 push(n.right)
             continue
-        for field in n._fields:
-            v = getattr(n, field, None)
-            if type(v) is list:
-                for x in v:
-                    if isinstance(x, _AST) and type(x) not in no_names:
-                        push(x)
-            elif isinstance(v, _AST) and type(v) not in no_names:
-                push(v)
+        todo.extend(children(n, no_names))  # (rarer nodes: every field)
     return False

@@ -212,18 +212,8 @@ class _Opt(Folder):
                 last.clear()
                 continue
             target = t.targets[0]
-            if len(t.targets) == 1 and isinstance(target, gast.Name):
-                a = target.id
-                if a not in sums:  # (no ``a = a + e2`` follows: a pending e1 of none)
-                    if len(entry.writes) == 1:  # (the name alone: the commonest)
-                        written[a] = j
-                        if not sums.isdisjoint(entry.reads):
-                            read.update(fromkeys(sums.intersection(entry.reads), j))
-                        continue
-                    written.update(fromkeys(entry.writes, j))
-                    if not sums.isdisjoint(entry.reads):
-                        read.update(fromkeys(sums.intersection(entry.reads), j))
-                    continue
+            a = target.id if len(t.targets) == 1 and type(target) is _Name else None
+            if a is not None and a in sums:  # (else no ``a = a + e2`` follows)
                 i = last.get(a)
                 v = t.value
                 if i is not None and isinstance(v, gast.BinOp) and isinstance(
@@ -249,12 +239,10 @@ class _Opt(Folder):
                     left = find_sums((t,)) is not None
                 last[a] = j
                 values[j] = entry
-                if len(entry.writes) == 1:  # (the name alone: the commonest)
-                    written[a] = j
-                    if not sums.isdisjoint(entry.reads):
-                        read.update(fromkeys(sums.intersection(entry.reads), j))
-                    continue
-            written.update(fromkeys(entry.writes, j))
+            if a is not None and len(entry.writes) == 1:  # (the name alone: commonest)
+                written[a] = j
+            else:
+                written.update(fromkeys(entry.writes, j))
             if not sums.isdisjoint(entry.reads):
                 read.update(fromkeys(sums.intersection(entry.reads), j))
         self.no_sums = not left  # (a sum written into an object is never taken)

@@ -52,6 +52,19 @@ def name_nodes(node) -> list:
     return names
 
 
+def children(node, skip) -> list:
+    """The nodes in ``node``'s fields whose class is not in ``skip`` (the step of a
+    walk, for walks that handle their common nodes themselves)."""
+    out = []
+    for field in node._fields:
+        v = getattr(node, field, None)
+        if type(v) is list:
+            out.extend(x for x in v if isinstance(x, _AST) and type(x) not in skip)
+        elif isinstance(v, _AST) and type(v) not in skip:
+            out.append(v)
+    return out
+
+
 def names_calls(node) -> tuple:
     """``(name_nodes(node), the Call nodes under node)`` in one walk."""
     todo = [node]
