@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import gast
 
-from . import survey, walk
+from . import walk
 from .normalize import assign, load
 from .runtime import matmul_adjoint_a, matmul_adjoint_a_sum
 
@@ -52,7 +52,7 @@ _LOOPS = (gast.For, gast.While)
 
 def run(stmts, ctx) -> list:
     """``stmts`` (a function body) with per-pass outer products summed after loops."""
-    if not any(isinstance(s, _LOOPS) for s in survey.statements(stmts)):
+    if not any(isinstance(s, _LOOPS) for s in walk.statements(stmts)):
         return stmts  # no loop: nothing to sum after one (and no walk of every node)
     if _in_place(stmts):
         return stmts  # values written in place: a list of them would change

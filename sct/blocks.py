@@ -36,18 +36,6 @@ def _blocks(node):
 
 
 _loads = walk.loads
-_FLAT = frozenset((gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Expr, gast.Return,
-                   gast.Pass, gast.Break, gast.Continue))  # (statements holding none)
-
-
-def statements(tree) -> list:
-    """``walk.statements(tree)`` of a function: its body as it is when no statement
-    of it holds others (straight-line code), without a walk."""
-    body = tree.body
-    for s in body:
-        if type(s) not in _FLAT:
-            return walk.statements(tree)
-    return list(body)
 
 
 def local_names(tree) -> dict:

@@ -34,7 +34,6 @@ import gast
 import numpy as np
 
 from . import walk
-from .survey import statements
 from .runtime import (as_grad, broadcast_like, extremum_mask, matmul_adjoint_a,
                       matmul_adjoint_a_sum, matmul_adjoint_b, maximum_mask, private_copy,
                       setitem, unbroadcast, unreduce, zero_item, zeros_like)
@@ -75,7 +74,7 @@ class _Roots:
         self.params, self.callee = params, callee
         self.defs: dict = {}
         self.unfollowed: set = set()  # names bound by loops, unpacking, ...
-        for n in statements(stmts):  # (in walk order: the cycles below follow it)
+        for n in walk.statements(stmts):  # (in walk order: the cycles below follow it)
             if type(n) is gast.Assign and len(n.targets) == 1 and \
                     type(n.targets[0]) is gast.Name:
                 self.defs.setdefault(n.targets[0].id, []).append(n.value)

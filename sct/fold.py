@@ -104,7 +104,7 @@ def run(stmts, temporaries, pure_call, user_names=None) -> list:
     """
     names = set(temporaries)
     if user_names is not None:
-        names |= {n.targets[0].id for n in survey.statements(stmts)
+        names |= {n.targets[0].id for n in walk.statements(stmts)
                   if type(n) is gast.Assign and type(n.value) is gast.Name
                   and type(n.targets[0]) is gast.Name and n.targets[0].id not in user_names}
     loads: dict = {}

@@ -291,7 +291,7 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
     """
     ctx.loop_counters = {}
     from .activity import diff_reads
-    statements = blocks.statements(tree)  # (where the questions below find answers)
+    statements = walk.statements(tree)  # (where the questions below find answers)
     fors, loops, ctx.branch_tests = [], False, set()
     for n in statements:
         t = type(n)

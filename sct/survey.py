@@ -121,33 +121,6 @@ def survey(stmts, types, start=None) -> Survey:
     return s
 
 
-_BLOCK_ITEMS = (gast.stmt, gast.excepthandler, gast.match_case)
-_SIMPLE = frozenset({gast.Assign, gast.Expr, gast.Return, gast.AugAssign, gast.Pass})
-
-
-def statements(stmts) -> list:
-    """Every statement under ``stmts`` (with the handlers and cases that hold some), in
-    walk order: what ``walk.nodes`` lists of them, found without a walk of the
-    expressions, where no statement can be.
-
-    >>> import gast
-    >>> body = gast.parse("for i in r:\\n    if c:\\n        a = 1\\n    b = 2\\nd = 3").body
-    >>> [(type(s).__name__, s.lineno) for s in statements(body)]
-    [('For', 1), ('Assign', 5), ('If', 2), ('Assign', 4), ('Assign', 3)]
-    """
-    todo = list(stmts)
-    extend = todo.extend
-    for s in todo:
-        if type(s) in _SIMPLE:
-            continue
-        for field in s._fields:  # (bodies; handlers and cases, which hold bodies)
-            v = getattr(s, field, None)
-            if type(v) is list and v and isinstance(v[0], _BLOCK_ITEMS):
-                extend(v)
-    return todo
-
-
-
 def names(stmts) -> list:
     """Every ``Name`` node under ``stmts``: what ``walk.name_nodes`` finds (not inside
     a name's annotation either), in another order, faster: a name met as an operand

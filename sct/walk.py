@@ -65,29 +65,6 @@ def children(node, skip) -> list:
     return out
 
 
-def names_calls(node) -> tuple:
-    """``(name_nodes(node), the Call nodes under node)`` in one walk."""
-    todo = [node]
-    names, calls = [], []
-    push = todo.append
-    for n in todo:
-        t = type(n)
-        if t is _Name:
-            names.append(n)
-            continue
-        if t is _Call:
-            calls.append(n)
-        for field in n._fields:
-            v = getattr(n, field, None)
-            if type(v) is list:
-                for x in v:
-                    if isinstance(x, _AST) and type(x) not in _NO_NAMES:
-                        push(x)
-            elif isinstance(v, _AST) and type(v) not in _NO_NAMES:
-                push(v)
-    return names, calls
-
-
 def loads(node) -> list:
     """The ids of the names ``node`` reads, once per occurrence."""
     return [n.id for n in name_nodes(node) if type(n.ctx) is _Load]
@@ -229,27 +206,36 @@ class Transformer(gast.NodeTransformer):
 
 _HOLDERS = (gast.stmt, gast.excepthandler, gast.match_case)  # what holds statements
 _STMT = gast.stmt
+# statements that hold no other statement: their fields need not be looked at
+_FLAT_STMTS = frozenset((gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Expr,
+                         gast.Return, gast.Pass, gast.Break, gast.Continue))
 
 
 def statements(node) -> list:
-    """Every statement under ``node`` (not ``node`` itself), nested ones too, in the
-    order :func:`nodes` finds them: for questions about statements only, which need
-    not visit the expressions (four nodes in five), since no expression holds one.
+    """Every statement under ``node`` (not ``node`` itself), or in the list of
+    statements ``node``, nested ones too, in the order :func:`nodes` finds them: for
+    questions about statements only, which need not visit the expressions (four
+    nodes in five), since no expression holds one. Straight-line code costs one look
+    at each statement.
 
     >>> tree = gast.parse("for i in r:\\n    if c:\\n        x = 1\\ny = 2")
     >>> [type(n).__name__ for n in statements(tree)]
     ['For', 'Assign', 'If', 'Assign']
+    >>> [type(n).__name__ for n in statements(tree.body[0].body)]
+    ['If', 'Assign']
     """
-    out, todo = [], [node]
+    todo = list(node) if type(node) is list else [node]
+    flat, holders = _FLAT_STMTS, _HOLDERS
     for n in todo:  # (a list iterator sees what is appended meanwhile)
+        if type(n) in flat:
+            continue
         for field in n._fields:
             v = getattr(n, field, None)
-            if type(v) is list and v and isinstance(v[0], _HOLDERS):
-                for x in v:
-                    todo.append(x)
-                    if isinstance(x, _STMT):
-                        out.append(x)
-    return out
+            if type(v) is list and v and isinstance(v[0], holders):
+                todo.extend(v)
+    if type(node) is not list:
+        del todo[0]  # (the node itself)
+    return [n for n in todo if isinstance(n, _STMT)]
 
 
 def reads_writes(node) -> tuple:

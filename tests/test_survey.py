@@ -64,11 +64,12 @@ def test_annotated_names_are_told():
 
 
 def test_the_statements_in_walk_order():
-    from sct.survey import statements
-    kinds = (gast.stmt, gast.excepthandler, gast.match_case)
+    # walk.statements of a body (a list) or of a tree: what walk.nodes lists of them
     for body in _bodies():
-        everything = walk.nodes(gast.Module(body=body, type_ignores=[]))[1:]
-        assert statements(body) == [n for n in everything if isinstance(n, kinds)]
+        module = gast.Module(body=body, type_ignores=[])
+        everything = walk.nodes(module)[1:]
+        expected = [n for n in everything if isinstance(n, gast.stmt)]
+        assert walk.statements(body) == expected == walk.statements(module)
 
 
 def test_the_names_are_those_walk_name_nodes_finds():
