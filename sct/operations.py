@@ -50,24 +50,17 @@ def _reads_active(value, active):
         if type(f) is gast.Name:
             if f.id in active:
                 return True
-            for x in value.args:
+            operands = value.args if not value.keywords else value.args + [
+                k.value for k in value.keywords]
+            for x in operands:
                 tx = type(x)
                 if tx is gast.Name:
                     if x.id in active:
                         return True
                 elif tx is not gast.Constant:
-                    break
+                    break  # (an operand that is no atom: the walk below decides)
             else:
-                for k in value.keywords:
-                    x = k.value
-                    tx = type(x)
-                    if tx is gast.Name:
-                        if x.id in active:
-                            return True
-                    elif tx is not gast.Constant:
-                        break
-                else:
-                    return False
+                return False
     for n in walk.name_nodes(value):
         if n.id in active:
             return True
