@@ -48,6 +48,13 @@ def _module_path(obj):
     return None
 
 
+def _holds(cell, obj) -> bool:
+    try:
+        return cell.cell_contents is obj
+    except ValueError:  # (empty)
+        return False
+
+
 def _builtin_name(obj):
     name = getattr(obj, "__name__", None)
     if name and getattr(builtins, name, None) is obj:
@@ -99,12 +106,17 @@ class Naming:
         return self.bind(base, obj)
 
     def _user_alias(self, mod):
-        """The shortest public name the user's globals bind to ``mod``, if any."""
+        """The shortest public name the user's globals bind to ``mod``, else the
+        shortest closure variable that holds it (the user's code reads it so), if any."""
         g = self.ctx.quoted.globals
         cells = self.ctx.quoted.cells  # (a closure variable shadows a global)
-        return next((k for k, v in sorted(g.items(), key=lambda kv: len(kv[0]))
-                     if v is mod and k not in self.locals and not k.startswith("_")
-                     and k not in cells), None)
+        found = next((k for k, v in sorted(g.items(), key=lambda kv: len(kv[0]))
+                      if v is mod and k not in self.locals and not k.startswith("_")
+                      and k not in cells), None)
+        if found is None:
+            found = next((k for k in sorted(cells, key=len) if k not in self.locals
+                          and not k.startswith("_") and _holds(cells[k], mod)), None)
+        return found
 
     def bind(self, base, obj):
         for name, o in self.closure.items():
