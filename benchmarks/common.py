@@ -3,8 +3,9 @@
 Timing follows one protocol: each callable is first calibrated to a number of loops
 that takes about ``target`` seconds, then measured ``repeats`` times, the callables
 taking turns within each round (so that machine noise affects all of them alike); the
-result is the median time per call. The garbage collector stays on: engines that
-allocate more pay for it, as they would in use.
+result is the median time per call, and the ratio of two callables is the median of
+their ratios within each round (``paired_ratio``). The garbage collector stays on:
+engines that allocate more pay for it, as they would in use.
 """
 
 from __future__ import annotations
@@ -65,6 +66,18 @@ def measure_interleaved(thunks: dict, target: float, repeats: int) -> dict:
 
 def median(values) -> float:
     return statistics.median(values)
+
+
+def paired_ratio(times, ref_times) -> float:
+    """The median over rounds of ``times[r] / ref_times[r]``.
+
+    Both were measured in round ``r``, minutes apart at most: on a machine whose speed
+    drifts, the ratio within a round moves less than the ratio of two medians.
+
+    >>> paired_ratio([2.0, 3.0, 2.2], [1.0, 1.5, 1.0])
+    2.0
+    """
+    return statistics.median(t / r for t, r in zip(times, ref_times))
 
 
 # --- the machine ----------------------------------------------------------------------

@@ -90,10 +90,11 @@ def hvp_rows(sct, hidden, target, repeats):
 
 def _rows(workload, size, thunks, base, target, repeats):
     timed = common.measure_interleaved(thunks, target, repeats)
-    med = {name: common.median(per_call) for name, (_, per_call) in timed.items()}
-    return [{"workload": workload, "size": size, "engine": name, "median_s": t,
-             "times_s": timed[name][1], "baseline": base, "ratio": t / med[base]}
-            for name, t in med.items()]
+    ref = timed[base][1]
+    return [{"workload": workload, "size": size, "engine": name,
+             "median_s": common.median(per_call), "times_s": per_call, "baseline": base,
+             "ratio": common.paired_ratio(per_call, ref)}
+            for name, (_, per_call) in timed.items()]
 
 
 def main(argv=None) -> dict:

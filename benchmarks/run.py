@@ -10,7 +10,9 @@ gradient (relative tolerance 1e-6, float64 only). An engine that is not installe
 cannot build the derivative is reported as n/a with the reason; a wrong result as
 "wrong"; neither is timed. The others are timed together, taking turns (see
 ``common.py``). The table gives the median time per call, the ratio to the
-hand-written gradient (× hand) and to one call of the function itself (÷ f).
+hand-written gradient (× hand) and to one call of the function itself (÷ f). A ratio
+is the median over rounds of the ratio within each round (both were measured in the
+same round, so a slow minute of the machine slows both).
 """
 
 from __future__ import annotations
@@ -110,14 +112,12 @@ def run_instance(inst, engine_list, *, target, repeats, builds, log) -> list:
     for name, (loops, per_call) in timed.items():
         by_name[name].update(loops=loops, times_s=per_call,
                              median_s=common.median(per_call))
-    base = {k: by_name[k].get("median_s") for k in ("hand-written", "function")
-            if k in by_name}
     for rec in records:
-        t = rec.get("median_s")
         for key, ref_name in (("ratio_hand", "hand-written"),
                               ("ratio_function", "function")):
-            b = base.get(ref_name)
-            rec[key] = t / b if t is not None and b else None
+            ref = timed.get(ref_name)
+            mine = rec.get("times_s")
+            rec[key] = common.paired_ratio(mine, ref[1]) if mine and ref else None
     return records
 
 
