@@ -3,8 +3,9 @@
 Timing follows one protocol: each callable is first calibrated to a number of loops
 that takes about ``target`` seconds, then measured ``repeats`` times, the callables
 taking turns within each round (so that machine noise affects all of them alike); the
-result is the median time per call, and the ratio of two callables is the median of
-their ratios within each round (``paired_ratio``). The garbage collector stays on:
+result is the median time per call. A ratio to a reference is the median of ratios
+taken within a round (``paired_ratio``), or, sharper, of each callable against a time
+of the reference taken right next to it (``measure_paired``). The garbage collector stays on:
 engines that allocate more pay for it, as they would in use.
 """
 
@@ -64,6 +65,43 @@ def measure_interleaved(thunks: dict, target: float, repeats: int) -> dict:
     return {name: (loops[name], times[name]) for name in names}
 
 
+def measure_paired(thunks: dict, ref: str, target: float, repeats: int) -> tuple:
+    """``(timed, ratios)``: ``timed`` as :func:`measure_interleaved` gives it, and
+    ``ratios[name]``, one per round: the thunk's time over the time of ``thunks[ref]``
+    taken right next to it.
+
+    Each round measures every other thunk (in an order that rotates) right after a
+    fresh measurement of ``ref`` on even rounds and right before one on odd rounds, so
+    the two times of a ratio are a fraction of a second apart: on a machine whose
+    speed drifts from minute to minute, that ratio moves far less than the ratio of
+    two medians. ``timed[ref]`` holds all of ``ref``'s measurements.
+    """
+    loops = {name: calibrate(thunk, target) for name, thunk in thunks.items()}
+    times: dict = {name: [] for name in thunks}
+    ratios: dict = {name: [] for name in thunks if name != ref}
+    others = list(ratios)
+
+    def timed(name):
+        t = time_loops(thunks[name], loops[name]) / loops[name]
+        times[name].append(t)
+        return t
+
+    for r in range(repeats):
+        k = r % len(others) if others else 0
+        for name in others[k:] + others[:k]:
+            if r % 2 == 0:
+                base = timed(ref)
+                mine = timed(name)
+            else:
+                mine = timed(name)
+                base = timed(ref)
+            ratios[name].append(mine / base)
+    if not others:
+        for _ in range(repeats):
+            timed(ref)
+    return {name: (loops[name], times[name]) for name in thunks}, ratios
+
+
 def median(values) -> float:
     return statistics.median(values)
 
@@ -71,8 +109,8 @@ def median(values) -> float:
 def paired_ratio(times, ref_times) -> float:
     """The median over rounds of ``times[r] / ref_times[r]``.
 
-    Both were measured in round ``r``, minutes apart at most: on a machine whose speed
-    drifts, the ratio within a round moves less than the ratio of two medians.
+    Both were measured in round ``r``: on a machine whose speed drifts, the ratio
+    within a round moves less than the ratio of two medians.
 
     >>> paired_ratio([2.0, 3.0, 2.2], [1.0, 1.5, 1.0])
     2.0

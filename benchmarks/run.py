@@ -10,9 +10,11 @@ gradient (relative tolerance 1e-6, float64 only). An engine that is not installe
 cannot build the derivative is reported as n/a with the reason; a wrong result as
 "wrong"; neither is timed. The others are timed together, taking turns (see
 ``common.py``). The table gives the median time per call, the ratio to the
-hand-written gradient (× hand) and to one call of the function itself (÷ f). A ratio
-is the median over rounds of the ratio within each round (both were measured in the
-same round, so a slow minute of the machine slows both).
+hand-written gradient (× hand) and to one call of the function itself (÷ f). The
+ratio to the hand-written gradient is the median, over rounds, of each engine's time
+over a time of the hand-written gradient taken right next to it
+(``common.measure_paired``): a slow minute of the machine slows both. The ratio to
+the function pairs the two times of the same round.
 """
 
 from __future__ import annotations
@@ -107,17 +109,27 @@ def run_instance(inst, engine_list, *, target, repeats, builds, log) -> list:
                 continue
         thunks[engine.name] = thunk
     log(f"  {inst.label}: timing {len(thunks)} engines ...")
-    timed = common.measure_interleaved(thunks, target, repeats)
+    if "hand-written" in thunks:
+        timed, ratios = common.measure_paired(thunks, "hand-written", target, repeats)
+    else:
+        timed, ratios = common.measure_interleaved(thunks, target, repeats), {}
     by_name = {r["engine"]: r for r in records}
     for name, (loops, per_call) in timed.items():
         by_name[name].update(loops=loops, times_s=per_call,
                              median_s=common.median(per_call))
     for rec in records:
-        for key, ref_name in (("ratio_hand", "hand-written"),
-                              ("ratio_function", "function")):
-            ref = timed.get(ref_name)
-            mine = rec.get("times_s")
-            rec[key] = common.paired_ratio(mine, ref[1]) if mine and ref else None
+        mine = rec.get("times_s")
+        if not mine:
+            rec["ratio_hand"] = rec["ratio_function"] = None
+            continue
+        name = rec["engine"]
+        rec["ratio_hand"] = 1.0 if name == "hand-written" else (
+            common.median(ratios[name]) if name in ratios else None)
+        f = timed.get("function")
+        rec["ratio_function"] = None if f is None or name == "hand-written" \
+            else common.paired_ratio(mine, f[1])
+        if name == "hand-written" and f is not None and "function" in ratios:
+            rec["ratio_function"] = 1.0 / common.median(ratios["function"])
     return records
 
 
@@ -191,7 +203,7 @@ def parse_args(argv):
     p.add_argument("--repeats", type=int, default=None,
                    help="timed repeats per engine (default 7, quick 3)")
     p.add_argument("--target", type=float, default=None,
-                   help="seconds per measurement (default 0.2, quick 0.02)")
+                   help="seconds per measurement (default 0.1, quick 0.02)")
     args = p.parse_args(argv)
     names = workloads.NAMES if args.only is None else tuple(
         n.strip() for n in args.only.split(",") if n.strip())
@@ -207,7 +219,7 @@ def main(argv=None) -> dict:
     """Run the benchmark; print the table; write the JSON. Returns the JSON payload."""
     args = parse_args(argv)
     repeats = args.repeats or (3 if args.quick else 7)
-    target = args.target or (0.02 if args.quick else 0.2)
+    target = args.target or (0.02 if args.quick else 0.1)
     builds = 1 if args.quick else 5
 
     def log(msg):
@@ -235,7 +247,8 @@ def main(argv=None) -> dict:
     print(common.environment_line(env) + "\n")
     print(text)
     print(f"\nMedian of {repeats} repeats of ~{target} s each. × hand: time / "
-          f"hand-written NumPy gradient. ÷ f: time / one call of the function. first "
+          f"hand-written NumPy gradient, timed next to each other, median over the "
+          f"repeats. ÷ f: time / one call of the function. first "
           f"call: engine setup + first gradient call (sct: the build, median of "
           f"{builds} on fresh function objects, after a warm-up build of another "
           f"function has paid sct's one-time costs). Forward engines (sct forward, "
