@@ -13,7 +13,11 @@ For ``def f(x1, x2)`` after a call with two floats, the dispatcher reads::
             return _sct_e0(x1, x2)
         return _sct_slow(x1, x2)
 
-where the ``_sct_`` names are closure cells (read faster than keyword defaults),
+For arrays it also tests the dtype (by identity: the one seen, a float dtype) and,
+when the build is for their shapes, the shapes. Another float dtype with the same
+types takes the slow path, which finds the same build and adds a test for it.
+
+The ``_sct_`` names are closure cells (read faster than keyword defaults),
 the same cells in every version of the code, so that a new specialization swaps the
 code and fills the cells of every function already handed out.
 """
@@ -52,7 +56,7 @@ class Dispatcher:
         self.state = state
         self.lock = threading.Lock()
         self.table: dict = {}
-        self.fast: list = []  # (types, array positions, shapes or None, entry)
+        self.fast: list = []  # (types, array positions, shapes or None, entry, dtypes)
         self.live = weakref.WeakSet()  # the functions handed out and still alive
         self.last = _none  # a weak reference to the last one
         self.sig = inspect.signature(f)
@@ -67,7 +71,8 @@ class Dispatcher:
         self.cells = ["_sct_slow"] + [
             name for n in range(MAX_FAST) for name in
             [f"_sct_t{n}_{i}" for i in range(len(self.pos))]
-            + [f"_sct_s{n}_{i}" for i in range(len(self.pos))] + [f"_sct_e{n}"]]
+            + [f"_sct_s{n}_{i}" for i in range(len(self.pos))]
+            + [f"_sct_d{n}_{i}" for i in range(len(self.pos))] + [f"_sct_e{n}"]]
         self.code = self.closure = None
         if self.simple:  # one set of cells, shared by every function handed out
             self._cells = {name: types.CellType() for name in self.cells}
@@ -102,8 +107,13 @@ class Dispatcher:
     def slow(self, *args, **kwargs):
         types_ = tuple(map(type, args))
         shapes = tuple(a.shape for a in args if type(a) is np.ndarray)
-        hit = self.table.get((types_, shapes)) or self.table.get((types_, None))
+        key = shapes
+        hit = self.table.get((types_, shapes))
+        if hit is None:
+            key = None
+            hit = self.table.get((types_, None))
         if hit is not None and all(args[i].dtype.kind == "f" for i in hit[1]):
+            self._add_fast(types_, hit[1], key, hit[0], args)
             return hit[0](*args, **kwargs)
         f = self.f_ref()  # alive: the function that called us holds it
         entry, arrays, guards, shaped = self.specialize(f, args)
@@ -111,11 +121,20 @@ class Dispatcher:
             key = shapes if shaped else None
             with self.lock:
                 self.table[(types_, key)] = (entry, arrays)
-                if self.simple and len(self.fast) < MAX_FAST and not any(
-                        t == types_ and s == key for t, _, s, _ in self.fast):
-                    self.fast.append((types_, arrays, key, entry))
-                    self._recompile()
+            self._add_fast(types_, arrays, key, entry, args)
         return entry(*args, **kwargs)
+
+    def _add_fast(self, types_, arrays, key, entry, args):
+        """Test for this build inline, for these types, shapes and dtypes (if room)."""
+        if not self.simple or len(self.fast) >= MAX_FAST:
+            return
+        dtypes = tuple(args[i].dtype for i in arrays)
+        with self.lock:
+            if len(self.fast) < MAX_FAST and not any(
+                    t == types_ and s == key and d == dtypes
+                    for t, _, s, _, d in self.fast):
+                self.fast.append((types_, arrays, key, entry, dtypes))
+                self._recompile()
 
     # -- code -----------------------------------------------------------------------------
     def _source(self):
@@ -123,9 +142,9 @@ class Dispatcher:
         call_kw = ", ".join(f"{k}={k}" for k in self.kwonly)
         call = ", ".join(x for x in (params, call_kw) if x)
         lines = []
-        for n, (types_, arrays, shapes, _) in enumerate(self.fast):
+        for n, (types_, arrays, shapes, _, _) in enumerate(self.fast):
             tests = [f"type({p}) is _sct_t{n}_{i}" for i, p in enumerate(self.pos)]
-            tests += [f"{self.pos[i]}.dtype.kind == 'f'" for i in arrays]
+            tests += [f"{self.pos[i]}.dtype is _sct_d{n}_{i}" for i in arrays]
             if shapes is not None:  # built for these shapes (see shapes.py)
                 at = [p for p, t in zip(self.pos, types_) if t is np.ndarray]
                 tests += [f"{p}.shape == _sct_s{n}_{k}" for k, p in enumerate(at)]
@@ -144,9 +163,11 @@ class Dispatcher:
     def _values(self):
         """The cells' contents, in the order of ``self.cells``."""
         kw = {"_sct_slow": self.slow}
-        for n, (types_, _, shapes, entry) in enumerate(self.fast):
+        for n, (types_, arrays, shapes, entry, dtypes) in enumerate(self.fast):
             for i, t in enumerate(types_):
                 kw[f"_sct_t{n}_{i}"] = t
+            for i, dtype in zip(arrays, dtypes):
+                kw[f"_sct_d{n}_{i}"] = dtype
             for k, shape in enumerate(shapes or ()):
                 kw[f"_sct_s{n}_{k}"] = shape
             kw[f"_sct_e{n}"] = entry

@@ -54,6 +54,26 @@ def test_the_cache_builds_once_and_keys_on_argument_kinds():
     assert len(sct.cache._cache[f]) == 2
 
 
+def test_another_float_dtype_reuses_the_build_and_gets_its_own_fast_test():
+    def f(x):
+        return np.sum(x * x)
+    g = sct.grad(f)
+    x64 = np.array([1.0, 2.0])
+    np.testing.assert_array_equal(g(x64), [2.0, 4.0])
+    x32 = x64.astype(np.float32)
+    for _ in range(2):  # (the second time, through the test the first call added)
+        got = g(x32)
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, [2.0, 4.0])
+    assert len(sct.cache._cache[f]) == 1  # one derivative for every float dtype
+    consts = [c.cell_contents for c in g.__closure__]
+    assert np.dtype(np.float64) in consts and np.dtype(np.float32) in consts
+    assert g(np.array([3.0])).dtype == np.float64
+    # a float64 dtype that is another object (byte order swapped): the slow path
+    swapped = np.array([1.0, 2.0], dtype=">f8")
+    np.testing.assert_array_equal(g(swapped), [2.0, 4.0])
+
+
 def _square_maker():
     def f(x):
         return x * x
