@@ -226,11 +226,13 @@ def _describe(v):
     return f"a value of type {type(v).__name__}"
 
 
-def as_grad(g, x):
+def as_grad(g, x, _ndarray=np.ndarray):
     """``g`` with the shape and float dtype of ``x`` (gradients mirror their input)."""
-    if type(x) is np.ndarray:
-        if type(g) is np.ndarray and g.shape == x.shape and g.dtype == x.dtype:
-            return g
+    if type(x) is _ndarray:  # (called once per gradient returned: the commonest first)
+        if type(g) is _ndarray and g.shape == x.shape:
+            dtype = g.dtype
+            if dtype is x.dtype or dtype == x.dtype:
+                return g
         if x.dtype.kind == "f":
             return np.array(np.broadcast_to(g, x.shape), dtype=x.dtype)
         return np.array(np.broadcast_to(g, x.shape), dtype=float)
