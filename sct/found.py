@@ -29,6 +29,7 @@ from .survey import survey
 
 _TYPES = frozenset({gast.Call, gast.BinOp, gast.Assign})
 _LEAVES = (gast.Name, gast.Constant)
+_Load, _Store = gast.Load, gast.Store
 
 
 class Found:
@@ -72,9 +73,9 @@ class Found:
         loads, stored = {}, set()
         for x in self.names:
             t = type(x.ctx)
-            if t is gast.Load:
+            if t is _Load:
                 loads[x.id] = loads.get(x.id, 0) + 1
-            elif t is gast.Store:
+            elif t is _Store:
                 stored.add(x.id)
         return loads, stored
 

@@ -43,6 +43,7 @@ from .runtime import (extremum_mask, matmul_adjoint_a, matmul_adjoint_b, reduced
                       unreduce)
 
 _SPREADING = (gast.Add, gast.Sub, gast.Mult, gast.Div)
+_Name, _BinOp = gast.Name, gast.BinOp
 
 
 def _transposed(name):
@@ -173,10 +174,17 @@ def _spread_uses(found, classes, assigned, candidates):
     (``found.names``: the names read, at least those of ``candidates``)."""
     if not candidates:
         return {}
-    parents: dict = {}  # id(operand) -> (the BinOp, the other operand)
+    # id(operand) -> (the BinOp, the other operand), for the operands a chain of reads
+    # goes through: a candidate's name, then operations
+    parents: dict = {}
     for n in found.binops:
-        parents[id(n.left)] = (n, n.right)
-        parents[id(n.right)] = (n, n.left)
+        x, y = n.left, n.right
+        t = type(x)
+        if t is _BinOp or t is _Name and x.id in candidates:
+            parents[id(x)] = (n, y)
+        t = type(y)
+        if t is _BinOp or t is _Name and y.id in candidates:
+            parents[id(y)] = (n, x)
     loads: dict = {}
     reads: dict = {}
     for n in found.names:
