@@ -19,6 +19,10 @@ walked again (:meth:`Found.mended` says ``None``).
 True
 >>> len(mended.calls), len(mended.binops), len(fresh.binops)
 (1, 2, 2)
+>>> [n.id for n in found.mended([(old, call, call.args[0])], keep={"x", "y"}).names]
+['y']
+>>> found.counts()
+({'b': 1, 'f': 1, 'n': 1, 'x': 1}, {'a'})
 """
 
 from __future__ import annotations
