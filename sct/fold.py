@@ -32,30 +32,61 @@ from . import survey, walk
 # (walk.nodes lists no contexts or operators: a Store sits under a Name, not listed)
 _PURE_NODES = (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Subscript, gast.Attribute,
                gast.Name, gast.Constant, gast.Tuple, gast.Slice, gast.Call, gast.keyword)
+_PURE_TYPES = frozenset(_PURE_NODES)
+_Name, _Constant, _BinOp, _Call, _Load = (gast.Name, gast.Constant, gast.BinOp,
+                                          gast.Call, gast.Load)
+_MARKS = walk.MARKS
 
 
-def _pure(nodes, pure_call) -> bool:
+def _scan(expr) -> tuple:
+    """``(reads, checks)`` of an expression from one walk: ``walk.reads(expr)``, and
+    the nodes that decide whether it is pure (see :func:`_pure`), in the order of
+    ``walk.nodes(expr)``: its calls, and nodes of any kind but the pure ones."""
+    todo, reads, checks = [expr], set(), []
+    push, extend, read, check = todo.append, todo.extend, reads.add, checks.append
+    annotated = False
+    for n in todo:  # (a list iterator sees what is appended meanwhile)
+        t = type(n)
+        if t is _Name:
+            a = getattr(n, "annotation", None)
+            if a is not None:
+                annotated = True
+                push(a)
+            elif type(n.ctx) is _Load:
+                read(n.id)
+        elif t is _BinOp:  # (the commonest nodes, whose fields always hold nodes)
+            push(n.left)
+            push(n.right)
+        elif t is _Call:
+            check(n)
+            push(n.func)
+            extend(n.args)
+            extend(n.keywords)
+        elif t is not _Constant:
+            if t not in _PURE_TYPES:
+                check(n)
+            for field in n._fields:
+                v = getattr(n, field, None)
+                if type(v) is list:
+                    if v:
+                        extend([x for x in v
+                                if isinstance(x, gast.AST) and type(x) not in _MARKS])
+                elif v is not None and type(v) not in _MARKS and isinstance(v, gast.AST):
+                    push(v)
+    if annotated:  # (walk.reads does not look inside an annotation)
+        reads = walk.reads(expr)
+    return reads, checks
+
+
+def _pure(checks, pure_call) -> bool:
     """No effects and no writes: safe to evaluate later in the next statement.
-    ``nodes``: ``walk.nodes`` of the expression."""
-    for n in nodes:
+    ``checks``: what :func:`_scan` lists of the expression."""
+    for n in checks:
         if not isinstance(n, _PURE_NODES):
             return False
         if isinstance(n, gast.Call) and not pure_call(n):
             return False
     return True
-
-
-def _reads(nodes, expr) -> set:
-    """``walk.reads(expr)``, from ``nodes = walk.nodes(expr)``: one walk serves both
-    questions asked of an expression."""
-    out = set()
-    for n in nodes:
-        if type(n) is gast.Name:
-            if getattr(n, "annotation", None) is not None:
-                return walk.reads(expr)  # (walk.reads does not look inside one)
-            if type(n.ctx) is gast.Load:
-                out.add(n.id)
-    return out
 
 
 def _head(s):
@@ -110,9 +141,10 @@ def run(stmts, temporaries, pure_call, user_names=None) -> list:
     loads: dict = {}
     stores: dict = {}
     # (walk.name_nodes, faster; only the names that may fold are counted)
-    for n in [n for n in survey.names(stmts) if n.id in names]:
-        table = loads if isinstance(n.ctx, gast.Load) else stores
-        table[n.id] = table.get(n.id, 0) + 1
+    for n in survey.names(stmts):
+        if n.id in names:
+            table = loads if isinstance(n.ctx, gast.Load) else stores
+            table[n.id] = table.get(n.id, 0) + 1
     single = {t for t in names if loads.get(t) == 1 and stores.get(t) == 1}
     if single:
         _block(stmts, single, pure_call)
@@ -157,7 +189,7 @@ class _Head:
     names it reads, and whether it is pure (asked once, when first wanted: asking
     ``pure_call`` records guards). A value folded in, pure too, keeps it pure."""
 
-    __slots__ = ("stmt", "expr", "nodes", "reads", "pure")
+    __slots__ = ("stmt", "expr", "checks", "reads", "pure")
 
     @staticmethod
     def of(s, heads):
@@ -165,13 +197,12 @@ class _Head:
         if h is None or h.stmt is not s:
             h = heads[id(s)] = _Head()
             h.stmt, h.expr, h.pure = s, _head(s), None
-            h.nodes = None if h.expr is None else walk.nodes(h.expr)
-            h.reads = None if h.expr is None else _reads(h.nodes, h.expr)
+            h.reads, h.checks = (None, None) if h.expr is None else _scan(h.expr)
         return h
 
     def is_pure(self, pure_call) -> bool:
         if self.pure is None:
-            self.pure = _pure(self.nodes, pure_call)
+            self.pure = _pure(self.checks, pure_call)
         return self.pure
 
 

@@ -19,6 +19,10 @@ walked again (:meth:`Found.mended` says ``None``).
 True
 >>> len(mended.calls), len(mended.binops), len(fresh.binops)
 (1, 2, 2)
+>>> [n.id for n in found.mended([(old, call, call.args[0])], keep={"x", "y"}).names]
+['y']
+>>> found.counts()
+({'b': 1, 'f': 1, 'n': 1, 'x': 1}, {'a'})
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from .survey import survey
 
 _TYPES = frozenset({gast.Call, gast.BinOp, gast.Assign})
 _LEAVES = (gast.Name, gast.Constant)
+_Load, _Store = gast.Load, gast.Store
 
 
 class Found:
@@ -54,10 +59,35 @@ class Found:
                 assigns.append(n)
         self.binops, self.assigns, self.calls = binops, assigns, calls
 
-    def mended(self, edits):
+    def assigned(self) -> dict:
+        """``{name: [assignments]}``, for the assignments to one name, in walk order."""
+        assigned: dict = {}
+        for n in self.assigns:
+            targets = n.targets
+            if len(targets) == 1 and type(targets[0]) is gast.Name:
+                name = targets[0].id
+                if name in assigned:
+                    assigned[name].append(n)
+                else:
+                    assigned[name] = [n]
+        return assigned
+
+    def counts(self) -> tuple:
+        """``(loads, stored)``: how often each name is read, and the names assigned."""
+        loads, stored = {}, set()
+        for x in self.names:
+            t = type(x.ctx)
+            if t is _Load:
+                loads[x.id] = loads.get(x.id, 0) + 1
+            elif t is _Store:
+                stored.add(x.id)
+        return loads, stored
+
+    def mended(self, edits, keep=None):
         """The lists after ``edits`` (``(old, parent, new)``: ``parent`` held ``old``
         and now holds ``new``), in another order; ``None`` when they cannot be
-        mended."""
+        mended. ``keep``: the ids of the names still to be asked about (``None``:
+        all); ``names`` holds only those."""
         names_out, calls_out = {}, {}  # id(name), (id(call), id(parent)) -> count
         for old, parent, _ in edits:
             t = type(old)
@@ -76,16 +106,21 @@ class Found:
                 if type(x) is gast.Name:
                     if getattr(x, "annotation", None) is not None:
                         return None
-                    names_out[id(x)] = names_out.get(id(x), 0) + 1
+                    if keep is None or x.id in keep:
+                        names_out[id(x)] = names_out.get(id(x), 0) + 1
         added = survey([new for _, _, new in edits], _TYPES)
         if added.annotated or any(type(n) is not gast.BinOp for n in added.nodes):
             return None  # (a call put in would want its parent)
-        names = _without(self.names, names_out, id)
+        names, added_names = self.names, added.names
+        if keep is not None:
+            names = [x for x in names if x.id in keep]
+            added_names = [x for x in added_names if x.id in keep]
+        names = _without(names, names_out, id)
         calls = _without(self.calls, calls_out, lambda cp: (id(cp[0]), id(cp[1])))
         if names is None or calls is None:
             return None
         out = Found()
-        out.names, out.late = names + added.names, self.late
+        out.names, out.late = names + added_names, self.late
         out.binops = self.binops + added.nodes
         out.assigns, out.calls = self.assigns, calls
         return out

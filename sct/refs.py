@@ -110,12 +110,13 @@ class Naming:
         shortest closure variable that holds it (the user's code reads it so), if any."""
         g = self.ctx.quoted.globals
         cells = self.ctx.quoted.cells  # (a closure variable shadows a global)
-        found = next((k for k, v in sorted(g.items(), key=lambda kv: len(kv[0]))
-                      if v is mod and k not in self.locals and not k.startswith("_")
-                      and k not in cells), None)
+        # (min: the first of the shortest, as the first of a stable sort by length,
+        # without sorting every global of the user's module)
+        found = min((k for k, v in g.items() if v is mod and k not in self.locals
+                     and not k.startswith("_") and k not in cells), key=len, default=None)
         if found is None:
-            found = next((k for k in sorted(cells, key=len) if k not in self.locals
-                          and not k.startswith("_") and _holds(cells[k], mod)), None)
+            found = min((k for k in cells if k not in self.locals and not k.startswith(
+                "_") and _holds(cells[k], mod)), key=len, default=None)
         return found
 
     def bind(self, base, obj):

@@ -43,6 +43,7 @@ from .runtime import (extremum_mask, matmul_adjoint_a, matmul_adjoint_b, reduced
                       unreduce)
 
 _SPREADING = (gast.Add, gast.Sub, gast.Mult, gast.Div)
+_Name, _BinOp = gast.Name, gast.BinOp
 
 
 def _transposed(name):
@@ -161,21 +162,29 @@ def _spreads_up(chain, x, classes):
     return False
 
 
-def _spread_uses(found, classes):
-    """``{assignment: kept g}`` for ``t = unreduce(...)`` whose every read spreads it."""
-    assigned: dict = {}
-    for n in found.assigns:
-        if len(n.targets) == 1 and type(n.targets[0]) is gast.Name:
-            assigned.setdefault(n.targets[0].id, []).append(n)
-    # (only a name assigned once, a call of four arguments, is a candidate)
-    candidates = {name for name, defs in assigned.items() if len(defs) == 1 and type(
+def _candidates(assigned) -> set:
+    """The names :func:`_spread_uses` may spread: assigned once, a call of four
+    arguments (as ``unreduce`` is)."""
+    return {name for name, defs in assigned.items() if len(defs) == 1 and type(
         defs[0].value) is gast.Call and len(defs[0].value.args) == 4}
+
+
+def _spread_uses(found, classes, assigned, candidates):
+    """``{assignment: kept g}`` for ``t = unreduce(...)`` whose every read spreads it
+    (``found.names``: the names read, at least those of ``candidates``)."""
     if not candidates:
         return {}
-    parents: dict = {}  # id(operand) -> (the BinOp, the other operand)
+    # id(operand) -> (the BinOp, the other operand), for the operands a chain of reads
+    # goes through: a candidate's name, then operations
+    parents: dict = {}
     for n in found.binops:
-        parents[id(n.left)] = (n, n.right)
-        parents[id(n.right)] = (n, n.left)
+        x, y = n.left, n.right
+        t = type(x)
+        if t is _BinOp or t is _Name and x.id in candidates:
+            parents[id(x)] = (n, y)
+        t = type(y)
+        if t is _BinOp or t is _Name and y.id in candidates:
+            parents[id(y)] = (n, x)
     loads: dict = {}
     reads: dict = {}
     for n in found.names:
@@ -219,9 +228,9 @@ def _scalar(node, classes) -> bool:
         node.value.attr == "shape"  # x.shape[i], made by _count
 
 
-def _size_sources(names, ctx, classes) -> dict:
-    """``{symbol: (parameter, axis)}``: where each symbolic size can be read."""
-    stored = {n.id for n in names if type(n.ctx) is gast.Store}
+def _size_sources(stored, ctx, classes) -> dict:
+    """``{symbol: (parameter, axis)}``: where each symbolic size can be read
+    (``stored``: the names assigned anywhere)."""
     out: dict = {}
     for p in getattr(ctx, "arg_names", ()):
         shape = classes.get(p)
@@ -231,14 +240,14 @@ def _size_sources(names, ctx, classes) -> dict:
     return out
 
 
-def _count(call, classes, sources, defs):
+def _count(call, classes, sources, assigned):
     """``reduced_count(x, axis)`` on a decided ``x`` as a product of argument sizes."""
     if getattr(call.func, "ref_object", None) is not reduced_count or call.keywords \
             or len(call.args) != 2:
         return None
     axis = call.args[1]
-    if type(axis) is gast.Name and len(defs.get(axis.id, ())) == 1:
-        axis = defs[axis.id][0]  # a constant axis tuple held in a name
+    if type(axis) is gast.Name and len(assigned.get(axis.id, ())) == 1:
+        axis = assigned[axis.id][0].value  # a constant axis tuple held in a name
     axis = constant(axis, _NOT_CONSTANT)
     shape = _shape_of(call.args[0], classes)
     if shape is None or axis is _NOT_CONSTANT:
@@ -267,16 +276,13 @@ def _count(call, classes, sources, defs):
 _NOT_CONSTANT = object()
 
 
-def _uniform(found, classes, sources, edits) -> bool:
+def _uniform(found, classes, assigned, ctx, edits) -> bool:
     """Counts as sizes, and a uniform adjoint spread again spread once; whether any
-    read of a primal value went away (dead code to remove). ``edits`` gets
-    ``(old, parent, new)`` for each subtree replaced (see :meth:`Found.mended`)."""
+    read of a primal value went away (dead code to remove). ``assigned``: see
+    :meth:`Found.assigned`. ``edits`` gets ``(old, parent, new)`` for each subtree
+    replaced (see :meth:`Found.mended`)."""
     changed = False
-    defs: dict = {}
-    loads = None  # (counted when first asked)
-    for n in found.assigns:
-        if len(n.targets) == 1 and type(n.targets[0]) is gast.Name:
-            defs.setdefault(n.targets[0].id, []).append(n.value)
+    counts = sources = None  # (counted when first asked, from the names as found)
     for call, parent in found.calls:  # (as the walk lists them: parents in order too)
         if getattr(call.func, "ref_object", None) is not reduced_count:
             continue
@@ -288,7 +294,12 @@ def _uniform(found, classes, sources, edits) -> bool:
                 else None
         else:  # (counts are read as call arguments and operands)
             continue
-        size = None if where is None else _count(call, classes, sources, defs)
+        if where is None:
+            continue
+        if sources is None:
+            counts = counts or found.counts()
+            sources = _size_sources(counts[1], ctx, classes)
+        size = _count(call, classes, sources, assigned)
         if size is not None:
             if t is gast.Call:
                 parent.args[where] = size
@@ -300,17 +311,13 @@ def _uniform(found, classes, sources, edits) -> bool:
         if getattr(n.func, "ref_object", None) is not unreduce or len(n.args) != 4 or \
                 type(n.args[0]) is not gast.Name:
             continue
-        inner = defs.get(n.args[0].id)
+        inner = assigned.get(n.args[0].id)
         if inner is None or len(inner) != 1:
             continue
-        if loads is None:
-            loads = {}
-            for x in found.names:
-                if type(x.ctx) is gast.Load:
-                    loads[x.id] = loads.get(x.id, 0) + 1
-        if loads.get(n.args[0].id) != 1:
+        counts = counts or found.counts()
+        if counts[0].get(n.args[0].id) != 1:
             continue
-        inner = inner[0]
+        inner = inner[0].value
         if type(inner) is gast.Call and getattr(inner.func, "ref_object", None) is \
                 unreduce and len(inner.args) == 4 and not inner.keywords and \
                 type(inner.args[2]) is gast.Constant and inner.args[2].value is None \
@@ -372,10 +379,12 @@ def run(stmts, ctx) -> tuple:
     if start is not None:  # (what it adds is no call, operation or assignment)
         _direct_sums(found.late, ctx)
     edits: list = []
-    dropped = _uniform(found, classes, _size_sources(found.names, ctx, classes), edits)
+    assigned = found.assigned()  # (the edits below change no assignment's target)
+    candidates = _candidates(assigned)
+    dropped = _uniform(found, classes, assigned, ctx, edits)
     if dropped:  # (what is read of it from here on does not depend on the order)
-        found = found.mended(edits) or Found(stmts)
-    for assignment, kept in _spread_uses(found, classes).items():
+        found = found.mended(edits, candidates) or Found(stmts)
+    for assignment, kept in _spread_uses(found, classes, assigned, candidates).items():
         assignment.value = kept
         dropped = True
     # matmul adjoints as products; the operands kept above are names, not such calls
