@@ -376,7 +376,10 @@ def run(tree, ctx):
     from .inline import local_functions
     from .loops import run as index_loops
     ctx.local_functions = local_functions(tree, ctx)
-    ctx.local_names = local_names(tree)
+    if any(type(s) is gast.For for s in walk.statements(tree)):
+        # (index_loops asks whether the user rebinds range or zip: without a loop
+        # to rewrite, nothing asks before the names are collected again below)
+        ctx.local_names = local_names(tree)
     tree = index_loops(structured(tree, ctx.namer), ctx)
     ctx.local_names = local_names(tree)
     tree.body = _Flatten(ctx).block(tree.body)
