@@ -76,21 +76,8 @@ def quote(fn) -> Quoted:
     raw = inspect.unwrap(fn) if not hasattr(fn, "__sct__") else fn
     if not inspect.isfunction(raw):
         raise _unreadable(fn, "it is not a Python function")
-    try:
-        src_lines, first = source_lines(raw)
-    except (OSError, TypeError) as e:
-        raise _unreadable(fn, str(e) or type(e).__name__) from None
-    src = textwrap.dedent("".join(src_lines))
+    module, src, first = _read(fn, raw)
     filename = raw.__code__.co_filename
-    try:
-        module = parse(src)
-    except SyntaxError:
-        # A lambda in the middle of an expression: parse the enclosing lines.
-        module = parse("(\n" + src + "\n)") if raw.__name__ == "<lambda>" else None
-        if module is None:
-            raise _unreadable(fn, "its source does not parse on its own") from None
-        first -= 1
-        src = "(\n" + src + "\n)"
     tree = _find_def(module, raw)
     if tree is None:
         raise _unreadable(fn, "its definition could not be found in its source")
@@ -102,12 +89,84 @@ def quote(fn) -> Quoted:
                   lines=src.splitlines(), globals=raw.__globals__, cells=cells)
 
 
-def source_lines(fn):
+def _read(fn, raw):
+    """``(module, src, first)``: the parsed source of ``raw`` (``fn`` unwrapped),
+    its dedented text and the file line it starts on."""
+    try:
+        lines, lnum = inspect.findsource(raw)
+        block = _block(raw, lines, lnum)
+    except (OSError, TypeError) as e:
+        raise _unreadable(fn, str(e) or type(e).__name__) from None
+    if block is not None:
+        src = textwrap.dedent("".join(block))
+        try:
+            return parse(src), src, lnum + 1
+        except SyntaxError:  # (a line in a bracket or a string ended the block)
+            pass
+    try:
+        src_lines, first = source_lines(raw, lines, lnum)
+    except (OSError, TypeError) as e:
+        raise _unreadable(fn, str(e) or type(e).__name__) from None
+    src = textwrap.dedent("".join(src_lines))
+    try:
+        return parse(src), src, first
+    except SyntaxError:
+        # A lambda in the middle of an expression: parse the enclosing lines.
+        if raw.__name__ != "<lambda>":
+            raise _unreadable(fn, "its source does not parse on its own") from None
+        src = "(\n" + src + "\n)"
+        return parse(src), src, first - 1
+
+
+def _block(fn, lines, lnum):
+    """The lines of ``fn``'s ``def`` read from their indentation alone: from
+    ``lines[lnum]`` (its first decorator, or the ``def``) through the last line with
+    code before the first line with code (not a comment, not a closing bracket) at
+    the ``def``'s indentation or less. What :func:`source_lines` reads, without the
+    code object's positions; ``None`` for a lambda, a ``def`` on one line, or tabs.
+    (Such a line inside a bracket or a string, a continuation, ends the lines too
+    early: then they do not parse.)"""
+    name = fn.__name__
+    if name == "<lambda>" or lnum >= len(lines):
+        return None
+    head = lines[lnum]
+    indent = len(head) - len(head.lstrip())
+    if "\t" in head[:indent]:
+        return None
+    defs = (f"def {name}(", f"async def {name}(")
+    start = lnum  # the 'def' line: the first line, or the first after the decorators
+    if head.startswith("@", indent):
+        start = next((k for k in range(lnum + 1, len(lines))
+                      if lines[k].startswith(defs, indent)
+                      and not lines[k][:indent].strip()), None)
+        if start is None:
+            return None
+    elif not head.startswith(defs, indent):
+        return None
+    last = None
+    for k in range(start + 1, len(lines)):
+        line = lines[k]
+        text = line.lstrip()
+        if not text or text[0] == "#":
+            continue
+        margin = len(line) - len(text)
+        if "\t" in line[:margin]:
+            return None
+        if margin <= indent and text[0] not in ")]}":  # (a bracket closes: a
+            break                                      # signature's, say)
+        last = k + 1
+    return None if last is None else lines[lnum:last]
+
+
+def source_lines(fn, lines=None, lnum=None):
     """``inspect.getsourcelines(fn)`` without the tokenizer where the code object
     says where the body ends: its lines through the last line with code, when the
     next line with code (not a comment) is outside the ``def``. What that leaves out
-    (comments after the last statement) is never read: the tree is the same."""
-    lines, lnum = inspect.findsource(fn)
+    (comments after the last statement) is never read: the tree is the same.
+    (``lines``, ``lnum``: what ``inspect.findsource(fn)`` gives, when the caller
+    has it.)"""
+    if lines is None:
+        lines, lnum = inspect.findsource(fn)
     positions = getattr(fn.__code__, "co_positions", None)  # (Python 3.11+)
     if positions is None or fn.__name__ == "<lambda>":
         return inspect.getsourcelines(fn)

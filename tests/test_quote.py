@@ -88,3 +88,66 @@ def test_source_lines_of_every_rule_template_parse_as_inspect_reads_them():
         assert first == ref_first, template
         assert gast.dump(quote.parse(textwrap.dedent("".join(lines)))) == gast.dump(
             gast.parse(textwrap.dedent("".join(ref)))), template
+
+
+BLOCKS = '''
+import functools
+
+
+def plain(x):
+    y = x * 2.0
+    return y  # the end
+    # a comment after the last statement
+
+
+@functools.lru_cache(
+    maxsize=None)
+def decorated(x):
+    return x
+
+
+def signature(
+    x,
+    y=1.0,
+) -> float:
+    return (x
+            + y
+)
+
+
+def continued(x):
+    s = """
+not indented"""
+    return x
+
+
+class C:
+    def method(self, x):
+        return x
+
+    def other(self):
+        pass
+'''
+
+
+def test_block_reads_the_lines_source_lines_reads(tmp_path, monkeypatch):
+    # the lines a def takes, read from their indentation (and, where a continuation
+    # line is not indented, what does not parse: then quote reads them the slow way)
+    import importlib
+    import inspect
+    import textwrap
+
+    (tmp_path / "sct_blocks.py").write_text(BLOCKS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    m = importlib.import_module("sct_blocks")
+    for fn in (m.plain, m.decorated.__wrapped__, m.signature, m.C.method, m.C.other):
+        lines, lnum = inspect.findsource(fn)
+        want, first = quote.source_lines(fn)
+        while not want[-1].strip() or want[-1].lstrip().startswith("#"):
+            want = want[:-1]  # (before Python 3.11, inspect's: with trailing comments)
+        assert (quote._block(fn, lines, lnum), lnum + 1) == (want, first)
+    lines, lnum = inspect.findsource(m.continued)
+    with pytest.raises(SyntaxError):
+        quote.parse(textwrap.dedent("".join(quote._block(m.continued, lines, lnum))))
+    assert gast.dump(quote.quote(m.continued).tree) == gast.dump(gast.parse(
+        textwrap.dedent(inspect.getsource(m.continued))).body[0])
