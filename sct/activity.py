@@ -32,26 +32,24 @@ _reads = walk.reads
 
 def diff_reads(value, resolved) -> set:
     """Names whose derivative can flow into ``value``."""
-    if isinstance(value, (gast.Compare, gast.BoolOp)):
+    t = type(value)
+    if t is gast.Compare or t is gast.BoolOp:
         return set()
-    if isinstance(value, gast.UnaryOp) and isinstance(value.op, (gast.Not, gast.Invert)):
+    if t is gast.UnaryOp and isinstance(value.op, (gast.Not, gast.Invert)):
         return set()
     obj = resolved.get(value)
-    if obj is not None:
-        r = lookup(obj)
-        if r is not None and r.nondiff:
-            return set()
-    if isinstance(value, gast.Subscript):
+    r = lookup(obj) if obj is not None else None
+    if r is not None and r.nondiff:
+        return set()
+    if t is gast.Subscript:
         return _reads(value.value)  # indices carry no derivative
-    if isinstance(value, gast.Call):
+    if t is gast.Call:
         out = set()
         if isinstance(value.func, gast.Attribute) and isinstance(value.func.value, gast.Name):
             out.add(value.func.value.id)  # lst.pop(): the value comes from lst
         flows = params = None
-        if obj is not None:
-            r = lookup(obj)
-            if r is not None and r.template is not None:
-                flows, params = r.flow_params, r.params
+        if r is not None and r.template is not None:
+            flows, params = r.flow_params, r.params
         for i, a in enumerate(value.args):
             if flows is None or i >= len(params) or params[i] in flows:
                 out |= _reads(a)

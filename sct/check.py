@@ -55,10 +55,9 @@ def problems(quoted, tree=None) -> list:
         report(tree, f"'**{a.kwarg.id}' (arbitrary keyword arguments)")
     returns = False
     asked = _ASKED
-    for node in _walk_body(tree):
+    # (each statement's nodes, breadth first: problems are reported in that order)
+    for node in [n for stmt in tree.body for n in walk.nodes(stmt) if type(n) in asked]:
         t = type(node)
-        if t not in asked:
-            continue
         returns = returns or t is gast.Return
         if t in _STMT_NAMES:
             report(node, _STMT_NAMES[t])
@@ -90,11 +89,6 @@ def problems(quoted, tree=None) -> list:
         report(tree.body[-1] if tree.body else tree,
                "a function that never returns a value")
     return found
-
-
-def _walk_body(tree):
-    for stmt in tree.body:
-        yield from walk.nodes(stmt)
 
 
 def check(quoted, tree=None) -> None:

@@ -52,6 +52,21 @@ def join(a, b):
 
 
 def _elementwise(kinds):
+    """The kind of an elementwise result of operands of ``kinds`` (``None`` when
+    one is not known yet)."""
+    key = tuple(kinds)
+    found = _elementwise_kinds.get(key, _elementwise_kinds)
+    if found is _elementwise_kinds:  # (not seen yet: the cache is its own "missing")
+        if len(_elementwise_kinds) >= 4096:
+            _elementwise_kinds.clear()
+        found = _elementwise_kinds[key] = _elementwise_kind(key)
+    return found
+
+
+_elementwise_kinds: dict = {}  # operands' kinds -> the result's (a few dozen at most)
+
+
+def _elementwise_kind(kinds):
     if any(k is None for k in kinds):
         return None
     kinds = list(kinds)

@@ -363,10 +363,13 @@ def _as_load(t):
     return t
 
 
-def local_names(tree) -> set:
-    """Names the function binds: its arguments and every assigned name."""
+def local_names(tree, name_nodes=None) -> set:
+    """Names the function binds: its arguments and every assigned name
+    (``name_nodes``: the tree's ``Name`` nodes, when the caller has them)."""
     names = {a.id for a in tree.args.args + tree.args.posonlyargs + tree.args.kwonlyargs}
-    names.update(n.id for n in walk.name_nodes(tree) if type(n.ctx) is gast.Store)
+    if name_nodes is None:
+        name_nodes = walk.name_nodes(tree)
+    names.update(n.id for n in name_nodes if type(n.ctx) is gast.Store)
     return names
 
 
@@ -376,9 +379,15 @@ def run(tree, ctx):
     from .inline import local_functions
     from .loops import run as index_loops
     ctx.local_functions = local_functions(tree, ctx)
-    ctx.local_names = local_names(tree)
+    loops = any(type(s) is gast.For for s in walk.statements(tree))
+    if loops:  # (index_loops asks whether the user rebinds range or zip)
+        ctx.local_names = local_names(tree)
+    issued = len(ctx.namer.taken)
     tree = index_loops(structured(tree, ctx.namer), ctx)
-    ctx.local_names = local_names(tree)
+    # the tree as quoted, when no helper was taken out, no loop rewritten and no
+    # flag assigned (each has a fresh name): the context has its names already
+    same = not ctx.local_functions and not loops and len(ctx.namer.taken) == issued
+    ctx.local_names = local_names(tree, ctx.quoted_names if same else None)
     tree.body = _Flatten(ctx).block(tree.body)
     bases = mutation.copy_mutated_arguments(tree, ctx)
     if bases:  # (nothing written in place: no name can see another's write)

@@ -53,7 +53,8 @@ class Context:
 
     def __init__(self, quoted):
         self.quoted = quoted
-        names = {n.id for n in walk.name_nodes(quoted.tree)}
+        self.quoted_names = walk.name_nodes(quoted.tree)  # (normalize asks too)
+        names = {n.id for n in self.quoted_names}
         self.namer = Namer(names)
         self.namer.taken |= set(quoted.cells) | {quoted.name}
         self.refs: dict = {}

@@ -35,6 +35,7 @@ import gast
 import numpy as np
 
 from . import runtime, walk
+from .rules import lookup as _lookup
 
 _ELEMENTWISE_OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod,
                     gast.FloorDiv)
@@ -134,7 +135,6 @@ class _Shapes:
         self.dims: dict = {}  # name -> a dimension (int value) or a shape (np.shape)
         self.ints: set = set()  # names that hold Python ints (loop counters, sizes)
         self.consts: dict = {}  # name -> the constant tuple it holds (``axis=(0, 1)``)
-        self.reads: dict = {}  # id(value) -> the local names it reads
 
     def atom(self, node):
         if isinstance(node, gast.Constant):
@@ -145,16 +145,10 @@ class _Shapes:
             return None if s is _UNKNOWN else s
         return None
 
-    def local_reads(self, node) -> set:
-        """The local names the value (or loop iterable) ``node`` reads."""
-        reads = self.reads.get(id(node))
-        if reads is None:
-            reads = self.reads[id(node)] = walk.reads(node) & self.local
-        return reads
-
-    def value_of(self, name, value, it):
-        """The shape one assignment gives ``name`` (``_BOTTOM``: not decided yet)."""
-        for n in self.local_reads(value if it is None else it):
+    def value_of(self, name, value, it, reads):
+        """The shape one assignment gives ``name`` (``_BOTTOM``: not decided yet;
+        ``reads``: the local names the value or loop iterable reads)."""
+        for n in reads:
             if n not in self.env:
                 return _BOTTOM
         if it is not None:
@@ -221,9 +215,8 @@ class _Shapes:
         kw = {k.arg: k.value for k in v.keywords}
         if fn is None or None in kw:
             return None
-        from .rules import lookup
         try:
-            r = lookup(fn)
+            r = _lookup(fn)
         except TypeError:
             r = None
         if r is not None and r.elementwise and not kw:
@@ -324,33 +317,35 @@ def run(tree, arg_shapes: dict, resolved, stored=None) -> dict:
     """
     env: dict = dict(arg_shapes)
     s = _Shapes(env, resolved)
+    local = walk.writes(tree) if stored is None else stored
+    # (name, value, loop iterable, the local names the value or iterable reads)
     steps = []
     for node in walk.statements(tree):
         if isinstance(node, gast.Assign) and len(node.targets) == 1 and isinstance(
                 node.targets[0], gast.Name):
-            steps.append((node.targets[0].id, node.value, None))
+            steps.append((node.targets[0].id, node.value, None,
+                          walk.reads(node.value) & local))
         elif isinstance(node, gast.For) and isinstance(node.target, gast.Name):
-            steps.append((node.target.id, None, node.iter))
+            steps.append((node.target.id, None, node.iter, walk.reads(node.iter) & local))
     count: dict = {}
-    for name, _, _ in steps:
+    for name, _, _, _ in steps:
         count[name] = count.get(name, 0) + 1
-    s.local = walk.writes(tree) if stored is None else stored
-    for name in s.local - set(count):  # bound some other way: not followed
+    for name in local - set(count):  # bound some other way: not followed
         env[name] = _UNKNOWN
-    for name, value, _ in steps:
+    for name, value, _, _ in steps:
         if count[name] == 1 and isinstance(value, gast.Tuple) and all(
                 isinstance(e, gast.Constant) and type(e.value) is int for e in value.elts):
             s.consts[name] = value
-    ranges = {n for n, v, _ in steps if count[n] == 1 and isinstance(v, gast.Call)
+    ranges = {n for n, v, _, _ in steps if count[n] == 1 and isinstance(v, gast.Call)
               and resolved.get(v) is range}
-    for name, _, it in steps:  # a counter over a range holds ints
+    for name, _, it, _ in steps:  # a counter over a range holds ints
         if it is not None and count[name] == 1 and isinstance(it, gast.Name) and \
                 it.id in ranges:
             s.ints.add(name)
     # the first step that reads each name, or assigns it when it is assigned twice
     first: dict = {}
-    for j, (name, value, it) in enumerate(steps):
-        for n in s.local_reads(value if it is None else it):
+    for j, (name, _, _, reads) in enumerate(steps):
+        for n in reads:
             first.setdefault(n, j)
         if count[name] > 1:
             first.setdefault(name, j)
@@ -358,9 +353,8 @@ def run(tree, arg_shapes: dict, resolved, stored=None) -> dict:
         _settle(s, steps, count, first)
         # an assignment still waiting on a name nothing else decides: give up on it
         gave_up = False
-        for name, value, it in steps:
-            if env.get(name) is not _UNKNOWN and any(
-                    n not in env for n in s.local_reads(value if it is None else it)):
+        for name, _, _, reads in steps:
+            if env.get(name) is not _UNKNOWN and any(n not in env for n in reads):
                 env[name] = _UNKNOWN  # (what value_of calls _BOTTOM)
                 gave_up = True
         if not gave_up:  # (settled: settling again would change nothing)
@@ -379,13 +373,13 @@ def _settle(s, steps, count, first):
     changed = True
     while changed:
         changed = False
-        for j, (name, value, it) in enumerate(steps):
+        for j, (name, value, it, reads) in enumerate(steps):
             if value is not None and count[name] == 1 and type(value) in _SIZES:
                 if s.note_dims(name, value):
                     changed = changed or first.get(name, j + 1) <= j
             if env.get(name) is _UNKNOWN:
                 continue
-            new = s.value_of(name, value, it)
+            new = s.value_of(name, value, it, reads)
             if new is _BOTTOM:
                 continue
             old = env.get(name)

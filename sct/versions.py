@@ -82,17 +82,21 @@ def run(tree, ctx):
     fixed = assigned_in_compound(tree) | setitem_bases(tree, walk.statements(tree))
     args = {a.id for a in tree.args.args + tree.args.posonlyargs + tree.args.kwonlyargs}
     seen = set(args)
-    current: dict = {}
+    current: dict = {}  # name -> its version now, for the names renamed so far
     for stmt in tree.body:
+        # (until a name is renamed, no load needs renaming: the statements before
+        # the first reassignment, all of them in code that assigns each name once,
+        # are not walked)
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-            _rename_loads(stmt.value, current, walk.name_nodes)  # (an expression)
+            if current:
+                _rename_loads(stmt.value, current, walk.name_nodes)  # (an expression)
             t = stmt.targets[0].id
             if t not in fixed:
-                version = ctx.namer.fresh(t) if t in seen else t
+                if t in seen:  # reassigned: a new version
+                    current[t] = ctx.namer.fresh(t)
+                    stmt.targets[0].id = current[t]
                 seen.add(t)
-                current[t] = version
-                stmt.targets[0].id = version
-        else:
+        elif current:
             _rename_loads(stmt, current)
     tree.body = _split_self_reads(tree.body, fixed, ctx.namer)
     ctx.fixed_names = fixed

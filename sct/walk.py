@@ -34,22 +34,45 @@ MARKS = _MARKS
 
 def name_nodes(node) -> list:
     """Every ``Name`` node under ``node`` (itself included), breadth first."""
+    if type(node) is _Name:
+        return [node]
     todo = [node]
     names = []
-    push = todo.append
+    found, push = names.append, todo.append
+    fields, no_names = _NODE_FIELDS, _NO_NAMES
     for n in todo:  # (a list iterator sees what is appended meanwhile)
-        if type(n) is _Name:
-            names.append(n)
-            continue
-        for field in n._fields:
+        # a name is taken when it is met, not when its turn comes: names hold no
+        # other name, and the order is the same (the first met is the first served)
+        for field in fields[type(n)]:
             v = getattr(n, field, None)
-            if type(v) is list:
+            t = type(v)
+            if t is _Name:
+                found(v)
+            elif t is list:
                 for x in v:
-                    if isinstance(x, _AST) and type(x) not in _NO_NAMES:
+                    t = type(x)
+                    if t is _Name:
+                        found(x)
+                    elif t not in no_names and isinstance(x, _AST):
                         push(x)
-            elif isinstance(v, _AST) and type(v) not in _NO_NAMES:
+            elif t not in no_names and isinstance(v, _AST):
                 push(v)
     return names
+
+
+class _Fields(dict):
+    """node class -> the fields that may hold a node (not an identifier, a context
+    or an operator), filled in as classes are met."""
+
+    def __missing__(self, cls):
+        found = self[cls] = tuple(f for f in cls._fields if f not in _LEAF_FIELDS)
+        return found
+
+
+# fields that hold a string, a number, a context or operators, never a node
+_LEAF_FIELDS = frozenset(("id", "ctx", "op", "ops", "attr", "kind", "type_comment",
+                          "is_async", "arg", "level", "module", "conversion"))
+_NODE_FIELDS = _Fields()
 
 
 def children(node, skip) -> list:
@@ -76,6 +99,8 @@ def stores(node) -> list:
 
 
 def reads(node) -> set:
+    if type(node) is _Name:  # (an atom: the commonest question)
+        return {node.id} if type(node.ctx) is _Load else set()
     return {n.id for n in name_nodes(node) if type(n.ctx) is _Load}
 
 
@@ -119,7 +144,7 @@ def nodes(node) -> list:
     ['Assign', 'Name', 'UnaryOp', 'Name']
     """
     todo = [node]
-    extend, push, marks = todo.extend, todo.append, _MARKS
+    extend, push, marks, fields = todo.extend, todo.append, _MARKS, _NODE_FIELDS
     for n in todo:  # (a list iterator sees what is appended meanwhile)
         t = type(n)
         if t is _Name:  # (the commonest node: its only child can be an annotation)
@@ -129,7 +154,7 @@ def nodes(node) -> list:
             continue
         if t is _Constant:
             continue
-        for field in n._fields:
+        for field in fields[t]:
             v = getattr(n, field, None)
             if type(v) is list:
                 if v:
