@@ -18,6 +18,12 @@ Adjoints start as "known zero": the first accumulation into one is a plain
 assignment, and a branch or loop that leaves one zero on some path writes the zero
 explicitly, so every adjoint is defined wherever it is read.
 
+In straight-line code a first accumulation that copies the adjoint of the result
+being reversed (``a_bar = y_bar``, from ``y = a + b``) is not written: the adjoint
+of ``a`` reads ``y_bar`` until ``a`` is accumulated into again. ``y_bar`` is final
+by then (every name is assigned once, and what reads ``y`` comes after it), so
+this is the copy the optimizer would forward and remove, never written.
+
 The transform is one class in parts: this module has statements, accumulation and
 the pass; operations.py an operation's rule, placed; reverse_flow.py branches and
 loops; items.py writes in place.
@@ -82,12 +88,20 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
         self.firstline = ctx.quoted.firstline
         self.common_classes = {}  # see broadcast.result_class
         self.site = operations.Site(self)
+        self.may_alias = frozenset()  # names whose adjoint may be a copy (run sets it)
+        self.alias: dict = {}  # name -> the adjoint its adjoint copies, not written
+        self.copy_from = None  # the adjoint of the result being reversed, as it reads
 
     # -- names -------------------------------------------------------------------------
     def adj(self, name: str) -> str:
         if name not in self.adj_names:
             self.adj_names[name] = self.namer.fresh(name + "_bar")
         return self.adj_names[name]
+
+    def adj_read(self, name: str) -> str:
+        """The name that holds the adjoint of ``name`` now: its own, or the adjoint
+        it copies (see the module docstring)."""
+        return self.alias.get(name) or self.adj_names.get(name) or self.adj(name)
 
     def tape_name(self):
         if self.tape is None:
@@ -104,13 +118,18 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
         nz = self.nz
         if name not in nz:
             nz.add(name)
+            if type(expr) is _Name and expr.id == self.copy_from \
+                    and name in self.may_alias:  # a copy: not written
+                self.alias[name] = expr.id
+                return
         elif self.kinds.get(name) in ("T", "O"):
-            expr = call(self.ctx.ref(add_adjoint), [load(a), expr])
+            expr = call(self.ctx.ref(add_adjoint), [
+                load(self.alias.pop(name, None) or a), expr])
         else:  # (binop(load(a), gast.Add, expr) and assign(a, ...) below, inline: the
             # commonest statements the reverse sweep makes)
             old = _new(_Name)
-            old.__dict__ = {"id": a, "ctx": _LOAD, "annotation": None,
-                            "type_comment": None}
+            old.__dict__ = {"id": self.alias.pop(name, None) or a, "ctx": _LOAD,
+                            "annotation": None, "type_comment": None}
             add = _new(_BinOp)
             add.__dict__ = {"left": old, "op": _ADD, "right": expr}
             expr = add
@@ -124,7 +143,7 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
     def deriv_of(self, node):
         """The adjoint of an atom as an expression, or a zero marker."""
         if type(node) is gast.Name and node.id in self.active and node.id in self.nz:
-            return load(self.adj(node.id))
+            return load(self.adj_read(node.id))
         if isinstance(node, (gast.List, gast.Tuple)):
             return type(node)(elts=[self.deriv_of(e) for e in node.elts],
                               ctx=gast.Load())
@@ -231,11 +250,14 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
         names = [target.id] if t is gast.Name else [
             n.id for n in walk.name_nodes(target)]
         active, nz = self.active, self.nz
+        self.copy_from = None
         if names[0] in self.ctx.zero_adjoints:
             self.note_invariance(s, out)
         for n in names:
             if n in active and n in nz:  # live: its adjoint flows back
                 self.label(s, out)
+                if t is gast.Name:
+                    self.copy_from = self.adj_read(n)
                 user = self.ctx.user_calls.get(s)
                 if user is not None:
                     user.backward(self, out)
@@ -250,6 +272,9 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
                     and n not in self.ctx.branch_tests:
                 out.append(Restore(n))
             nz.discard(n)
+        if self.alias:
+            for n in names:
+                self.alias.pop(n, None)
         return out
 
     def rev_block(self, stmts):
@@ -314,6 +339,13 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
     ctx.setitem_bases = setitem_bases(tree, statements)
     r = _Reverse(ctx, active, kinds, resolved)
     body, ret = tree.body[:-1], tree.body[-1]
+    if not (loops or ctx.branch_tests or ctx.user_calls or r.fixed) and all(
+            type(s) is gast.Assign and type(s.targets[0]) is gast.Name
+            and not _is_method(s.value, "pop") for s in body):
+        # straight-line code, nothing written in place: names are assigned once, and
+        # adjoints are read only where the transform asks adj_read (not the returned
+        # gradients, of the arguments)
+        r.may_alias = frozenset(active).difference(active_args)
     out = ret.value
     fwd = r.fwd_block(body)
     seed_name = ctx.namer.fresh("out_bar")

@@ -143,3 +143,34 @@ def test_a_parameters_copy_is_what_clone_makes():
         copy = template.param_value(atom, None)
         assert copy is not atom and gast.dump(copy) == gast.dump(walk.clone(atom))
         assert copy.__dict__.keys() == atom.__dict__.keys()
+
+
+def chained_sums(x, y):
+    a = x + y
+    b = a + 1.0
+    c = b - x
+    d = c + a
+    return np.sum(d * d) + np.sum(y)
+
+
+def test_straight_line_reverse_writes_no_copy_of_an_adjoint(monkeypatch):
+    # y = a + b gives a_bar = y_bar; in straight-line code the transform lets a's
+    # adjoint read y_bar instead (the copy the optimizer would forward and remove)
+    import gast
+    from sct import assemble, optimize
+    seen, original = [], optimize.run
+
+    def run(stmts, **kw):
+        if not seen:
+            seen.append(list(stmts))
+        return original(stmts, **kw)
+
+    monkeypatch.setattr(assemble.optimize, "run", run)
+    x, y = np.array([0.5, -1.0, 2.0]), np.array([1.5, 0.25, -0.5])
+    gx, gy = sct.grad(chained_sums, argnums=(0, 1))(x, y)
+    d = x + 2.0 * y + 1.0
+    np.testing.assert_allclose(gx, 2.0 * d)
+    np.testing.assert_allclose(gy, 4.0 * d + 1.0)
+    copies = [s for s in seen[0] if isinstance(s, gast.Assign)
+              and isinstance(s.value, gast.Name) and s.value.id.endswith("_bar")]
+    assert copies == []
