@@ -318,15 +318,22 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
     from .activity import diff_reads
     statements = walk.statements(tree)  # (where the questions below find answers)
     fors, loops, ctx.branch_tests = [], False, set()
+    flat = True  # straight-line assignments to names, nothing written in place
     for n in statements:
         t = type(n)
-        if t is gast.For:
+        if t is gast.Assign:
+            if type(n.targets[0]) is not gast.Name or type(n.value) is gast.Call \
+                    and _is_method(n.value, "pop"):
+                flat = False
+        elif t is gast.For:
             fors.append(n)
             loops = True
         elif t is gast.While:
             loops = True
         elif t is gast.If:
             ctx.branch_tests.add(n.test.id)
+        elif t is not gast.Return:
+            flat = False
     if loops:
         ctx.loop_locals, ctx.loop_touched = blocks.loop_facts(
             tree, lambda v: diff_reads(v, resolved))
@@ -339,9 +346,7 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
     ctx.setitem_bases = setitem_bases(tree, statements)
     r = _Reverse(ctx, active, kinds, resolved)
     body, ret = tree.body[:-1], tree.body[-1]
-    if not (loops or ctx.branch_tests or ctx.user_calls or r.fixed) and all(
-            type(s) is gast.Assign and type(s.targets[0]) is gast.Name
-            and not _is_method(s.value, "pop") for s in body):
+    if flat and not (loops or ctx.branch_tests or ctx.user_calls or r.fixed):
         # straight-line code, nothing written in place: names are assigned once, and
         # adjoints are read only where the transform asks adj_read (not the returned
         # gradients, of the arguments)
