@@ -113,7 +113,8 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
 
     # -- accumulation --------------------------------------------------------------------
     def accumulate(self, name, expr, out):
-        """``d[name] += expr``; the first time, a plain assignment."""
+        """``d[name] += expr``; the first time, a plain assignment (none for a copy
+        of the result's adjoint in straight-line code: see the module docstring)."""
         a = self.adj_names.get(name) or self.adj(name)
         nz = self.nz
         if name not in nz:
