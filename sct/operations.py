@@ -170,6 +170,8 @@ class OperationsReverse:
         classes = self.shapes
         for kind, param, expr in items:
             if kind == "local":
+                if self.straight:
+                    self.held(param, expr)
                 out.append(assign(param, expr))
                 continue
             bound = binding[param]
@@ -196,6 +198,8 @@ class OperationsReverse:
         if not any(self.is_active(e) for e in seq.elts):
             return
         parts = self.namer.fresh("parts")
+        if self.straight:
+            self.held(parts, expr)
         out.append(assign(parts, expr))
         for i, e in enumerate(seq.elts):
             if self.is_active(e):

@@ -16,17 +16,13 @@ How values the reverse sweep needs survive the forward sweep:
 
 Adjoints start as "known zero": the first accumulation into one is a plain
 assignment, and a branch or loop that leaves one zero on some path writes the zero
-explicitly, so every adjoint is defined wherever it is read.
+explicitly, so every adjoint is defined wherever it is read. In straight-line code
+the transform writes no copy of an adjoint and writes sums whole, as the optimizer
+would (accumulation.py).
 
-In straight-line code a first accumulation that copies the adjoint of the result
-being reversed (``a_bar = y_bar``, from ``y = a + b``) is not written: the adjoint
-of ``a`` reads ``y_bar`` until ``a`` is accumulated into again. ``y_bar`` is final
-by then (every name is assigned once, and what reads ``y`` comes after it), so
-this is the copy the optimizer would forward and remove, never written.
-
-The transform is one class in parts: this module has statements, accumulation and
-the pass; operations.py an operation's rule, placed; reverse_flow.py branches and
-loops; items.py writes in place.
+The transform is one class in parts: this module has statements and the pass;
+accumulation.py adjoints and accumulation into them; operations.py an operation's
+rule, placed; reverse_flow.py branches and loops; items.py writes in place.
 """
 
 from __future__ import annotations
@@ -36,17 +32,12 @@ from dataclasses import dataclass, field
 import gast
 
 from . import walk
-from . import blocks, items, operations, record, reverse_flow, template
+from . import accumulation, blocks, items, operations, record, reverse_flow
 from .record import Record, RecordItem, Restore
-from .nodes import assign, call, literal, load, store
+from .nodes import assign, literal, load
 from .operations import call_args as _call_args  # noqa: F401 (forward.py uses it)
-from .runtime import add_adjoint
 
 COMMENT = "__sct_comment__:"
-_new = gast.AST.__new__
-_Name, _BinOp, _Assign = gast.Name, gast.BinOp, gast.Assign
-_LOAD, _STORE = load("x").ctx, store("x").ctx  # (the contexts nodes.py shares)
-_ADD = gast.Add()  # (an operator is a marker too: one will do, as in Python's trees)
 _OPERATIONS = (gast.Call, gast.BinOp)
 
 
@@ -68,13 +59,12 @@ class Sweeps:
     records: object = None  # what the tape holds, for people (record.Records)
 
 
-class _Reverse(items.ItemsReverse, operations.OperationsReverse,
-               reverse_flow.FlowReverse):
-    def __init__(self, ctx, active, kinds, resolved):
+class _Reverse(accumulation.AccumulationReverse, items.ItemsReverse,
+               operations.OperationsReverse, reverse_flow.FlowReverse):
+    def __init__(self, ctx, active, kinds, resolved, straight=None):
         self.ctx, self.namer = ctx, ctx.namer
         self.active, self.kinds, self.resolved = active, kinds, resolved
-        self.adj_names: dict = {}
-        self.nz: set = set()  # names whose adjoint may be non-zero (is defined)
+        self.init_accumulation(straight)
         self.loop_depth = 0
         self.fixed = set(ctx.fixed_names)
         self.tape = None
@@ -88,21 +78,8 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
         self.firstline = ctx.quoted.firstline
         self.common_classes = {}  # see broadcast.result_class
         self.site = operations.Site(self)
-        self.may_alias = frozenset()  # names whose adjoint may be a copy (run sets it)
-        self.alias: dict = {}  # name -> the adjoint its adjoint copies, not written
-        self.copy_from = None  # the adjoint of the result being reversed, as it reads
 
     # -- names -------------------------------------------------------------------------
-    def adj(self, name: str) -> str:
-        if name not in self.adj_names:
-            self.adj_names[name] = self.namer.fresh(name + "_bar")
-        return self.adj_names[name]
-
-    def adj_read(self, name: str) -> str:
-        """The name that holds the adjoint of ``name`` now: its own, or the adjoint
-        it copies (see the module docstring)."""
-        return self.alias.get(name) or self.adj_names.get(name) or self.adj(name)
-
     def tape_name(self):
         if self.tape is None:
             self.tape = self.namer.fresh("tape")
@@ -110,45 +87,6 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
 
     def is_active(self, node) -> bool:
         return isinstance(node, gast.Name) and node.id in self.active
-
-    # -- accumulation --------------------------------------------------------------------
-    def accumulate(self, name, expr, out):
-        """``d[name] += expr``; the first time, a plain assignment (none for a copy
-        of the result's adjoint in straight-line code: see the module docstring)."""
-        a = self.adj_names.get(name) or self.adj(name)
-        nz = self.nz
-        if name not in nz:
-            nz.add(name)
-            if type(expr) is _Name and expr.id == self.copy_from \
-                    and name in self.may_alias:  # a copy: not written
-                self.alias[name] = expr.id
-                return
-        elif self.kinds.get(name) in ("T", "O"):
-            expr = call(self.ctx.ref(add_adjoint), [
-                load(self.alias.pop(name, None) or a), expr])
-        else:  # (binop(load(a), gast.Add, expr) and assign(a, ...) below, inline: the
-            # commonest statements the reverse sweep makes)
-            old = _new(_Name)
-            old.__dict__ = {"id": self.alias.pop(name, None) or a, "ctx": _LOAD,
-                            "annotation": None, "type_comment": None}
-            add = _new(_BinOp)
-            add.__dict__ = {"left": old, "op": _ADD, "right": expr}
-            expr = add
-        target = _new(_Name)
-        target.__dict__ = {"id": a, "ctx": _STORE, "annotation": None,
-                           "type_comment": None}
-        node = _new(_Assign)
-        node.__dict__ = {"targets": [target], "value": expr, "type_comment": None}
-        out.append(node)
-
-    def deriv_of(self, node):
-        """The adjoint of an atom as an expression, or a zero marker."""
-        if type(node) is gast.Name and node.id in self.active and node.id in self.nz:
-            return load(self.adj_read(node.id))
-        if isinstance(node, (gast.List, gast.Tuple)):
-            return type(node)(elts=[self.deriv_of(e) for e in node.elts],
-                              ctx=gast.Load())
-        return template.zero(node)
 
     # -- blocks ----------------------------------------------------------------------------
     def block(self, stmts):
@@ -252,6 +190,7 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
             n.id for n in walk.name_nodes(target)]
         active, nz = self.active, self.nz
         self.copy_from = None
+        self.live_read = False
         if names[0] in self.ctx.zero_adjoints:
             self.note_invariance(s, out)
         for n in names:
@@ -345,13 +284,17 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
     ctx.user_calls = getattr(ctx, "user_calls", {})
     from .mutation import setitem_bases
     ctx.setitem_bases = setitem_bases(tree, statements)
-    r = _Reverse(ctx, active, kinds, resolved)
     body, ret = tree.body[:-1], tree.body[-1]
-    if flat and not (loops or ctx.branch_tests or ctx.user_calls or r.fixed):
+    straight = None
+    if flat and not (loops or ctx.branch_tests or ctx.user_calls or ctx.fixed_names):
         # straight-line code, nothing written in place: names are assigned once, and
         # adjoints are read only where the transform asks adj_read (not the returned
-        # gradients, of the arguments)
-        r.may_alias = frozenset(active).difference(active_args)
+        # gradients, of the arguments): see accumulation.py
+        straight = frozenset(active).difference(active_args)
+    r = _Reverse(ctx, active, kinds, resolved, straight)
+    if straight is not None:
+        for n in body:
+            r.held(n.targets[0].id, n.value)
     out = ret.value
     fwd = r.fwd_block(body)
     seed_name = ctx.namer.fresh("out_bar")
@@ -374,6 +317,8 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
             r.adj_names[out.id] = seed_name
             if value is not None:
                 rev_head.append(assign(seed_name, value))
+    if rev_head and straight is not None:
+        r.held(rev_head[0].targets[0].id, rev_head[0].value)  # (the seed)
     rev = r.rev_block(body)
     if isinstance(out, gast.Name) and (out.id in r.fixed):
         # the reverse sweep restores overwritten names: keep the value first
