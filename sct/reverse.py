@@ -319,7 +319,7 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
                 rev_head.append(assign(seed_name, value))
     if rev_head and straight is not None:
         r.held(rev_head[0].targets[0].id, rev_head[0].value)  # (the seed)
-    rev = r.rev_block(body)
+    rev = r.drop_taken(r.rev_block(body))
     if isinstance(out, gast.Name) and (out.id in r.fixed):
         # the reverse sweep restores overwritten names: keep the value first
         value_name = ctx.namer.fresh("value")

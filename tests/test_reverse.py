@@ -155,7 +155,8 @@ def chained_sums(x, y):
 
 def test_straight_line_reverse_writes_no_copy_of_an_adjoint(monkeypatch):
     # y = a + b gives a_bar = y_bar; in straight-line code the transform lets a's
-    # adjoint read y_bar instead (the copy the optimizer would forward and remove)
+    # adjoint read y_bar instead (the copy the optimizer would forward and remove),
+    # and writes the sums the optimizer would fuse whole
     import gast
     from sct import assemble, optimize
     seen, original = [], optimize.run
@@ -175,6 +176,9 @@ def test_straight_line_reverse_writes_no_copy_of_an_adjoint(monkeypatch):
               and isinstance(s.value, gast.Name) and s.value.id.endswith("_bar")]
     # (only copies of the seed, a constant here, are written: see accumulation.py)
     assert {s.value.id for s in copies} == {"out_bar"}
+    sums = [s for s in seen[0] if isinstance(s, gast.Assign) and isinstance(
+        s.value, gast.BinOp) and getattr(s.value.left, "id", None) == s.targets[0].id]
+    assert sums == []  # a_bar = a_bar + e: written whole, a_bar = e1 + e2
 
 
 def negated_seed_copies(x, y):
@@ -190,10 +194,10 @@ def negated_seed_copies(x, y):
 @pytest.mark.parametrize("fn", [chained_sums, negated_seed_copies])
 @pytest.mark.parametrize("flavor", ["grad", "value_and_grad"])
 def test_straight_line_shortcuts_leave_the_derivative_as_it_was(fn, flavor, monkeypatch):
-    # the copies the transform leaves out in straight-line code are
+    # the copies and sums the transform writes itself in straight-line code are
     # what the optimizer would make of them: the derivative's source is the same
-    # as without them (the second function came out otherwise: a constant seed
-    # forwarded a round early folded y_bar + -1.0 before it was fused)
+    # as without them (the second function once came out otherwise: a constant
+    # seed forwarded a round early folded y_bar + -1.0 before it was fused)
     from benchmarks.engines import fresh
     from sct.accumulation import AccumulationReverse
     args = (0.5, -1.5)
