@@ -42,8 +42,10 @@ _TERMS = (gast.Name, gast.BinOp, gast.Call, gast.Attribute, gast.Subscript)
 
 class AccumulationReverse:
     def init_accumulation(self, straight):
-        """``straight``: names whose first accumulation may be a copy (see the
-        module docstring), or None outside straight-line code."""
+        """``straight``: in straight-line code, the names whose first accumulation
+        may be a copy left unwritten (not the arguments: their adjoints are
+        returned); None elsewhere, where neither copies nor sums are written by
+        the transform (see the module docstring)."""
         self.adj_names: dict = {}
         self.nz: set = set()  # names whose adjoint may be non-zero (is defined)
         self.may_alias = straight or frozenset()
