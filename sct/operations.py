@@ -79,11 +79,11 @@ class Site:
 
     def _deriv(self, param):
         """``d[param]``: the adjoint of the result, or of what ``param`` is bound to."""
-        if param == self.result:  # (load(rev.adj(y)), inline)
+        if param == self.result:  # (load(rev.adj_read(y)), inline)
             rev, y = self.rev, self.y
             node = _new(_Name)
-            node.__dict__ = {"id": rev.adj_names.get(y) or rev.adj(y), "ctx": _LOAD,
-                             "annotation": None, "type_comment": None}
+            node.__dict__ = {"id": rev.alias.get(y) or rev.adj_names.get(y) or rev.adj(y),
+                             "ctx": _LOAD, "annotation": None, "type_comment": None}
             return node
         return self.rev.deriv_of(self.binding[param])
 
@@ -106,19 +106,19 @@ class OperationsReverse:
             return
         if t is gast.Name:
             if value.id in self.active:
-                self.accumulate(value.id, load(self.adj(target.id)), out)
+                self.accumulate(value.id, load(self.adj_read(target.id)), out)
             return
         if t is gast.Dict:
             for k, e in zip(value.keys, value.values):
                 if self.is_active(e):
-                    item = gast.Subscript(value=load(self.adj(target.id)),
+                    item = gast.Subscript(value=load(self.adj_read(target.id)),
                                           slice=walk.clone(k), ctx=gast.Load())
                     self.accumulate(e.id, item, out)
             return
         if t is gast.Tuple or t is gast.List:
             for i, e in enumerate(value.elts):
                 if self.is_active(e):
-                    item = gast.Subscript(value=load(self.adj(target.id)),
+                    item = gast.Subscript(value=load(self.adj_read(target.id)),
                                           slice=gast.Constant(value=i, kind=None),
                                           ctx=gast.Load())
                     self.accumulate(e.id, item, out)
@@ -170,6 +170,8 @@ class OperationsReverse:
         classes = self.shapes
         for kind, param, expr in items:
             if kind == "local":
+                if self.straight:
+                    self.held(param, expr)
                 out.append(assign(param, expr))
                 continue
             bound = binding[param]
@@ -196,6 +198,8 @@ class OperationsReverse:
         if not any(self.is_active(e) for e in seq.elts):
             return
         parts = self.namer.fresh("parts")
+        if self.straight:
+            self.held(parts, expr)
         out.append(assign(parts, expr))
         for i, e in enumerate(seq.elts):
             if self.is_active(e):

@@ -16,11 +16,13 @@ How values the reverse sweep needs survive the forward sweep:
 
 Adjoints start as "known zero": the first accumulation into one is a plain
 assignment, and a branch or loop that leaves one zero on some path writes the zero
-explicitly, so every adjoint is defined wherever it is read.
+explicitly, so every adjoint is defined wherever it is read. In straight-line code
+the transform writes no copy of an adjoint and writes sums whole, as the optimizer
+would (accumulation.py).
 
-The transform is one class in parts: this module has statements, accumulation and
-the pass; operations.py an operation's rule, placed; reverse_flow.py branches and
-loops; items.py writes in place.
+The transform is one class in parts: this module has statements and the pass;
+accumulation.py adjoints and accumulation into them; operations.py an operation's
+rule, placed; reverse_flow.py branches and loops; items.py writes in place.
 """
 
 from __future__ import annotations
@@ -30,17 +32,12 @@ from dataclasses import dataclass, field
 import gast
 
 from . import walk
-from . import blocks, items, operations, record, reverse_flow, template
+from . import accumulation, blocks, items, operations, record, reverse_flow
 from .record import Record, RecordItem, Restore
-from .nodes import assign, call, literal, load, store
+from .nodes import assign, literal, load
 from .operations import call_args as _call_args  # noqa: F401 (forward.py uses it)
-from .runtime import add_adjoint
 
 COMMENT = "__sct_comment__:"
-_new = gast.AST.__new__
-_Name, _BinOp, _Assign = gast.Name, gast.BinOp, gast.Assign
-_LOAD, _STORE = load("x").ctx, store("x").ctx  # (the contexts nodes.py shares)
-_ADD = gast.Add()  # (an operator is a marker too: one will do, as in Python's trees)
 _OPERATIONS = (gast.Call, gast.BinOp)
 
 
@@ -62,13 +59,12 @@ class Sweeps:
     records: object = None  # what the tape holds, for people (record.Records)
 
 
-class _Reverse(items.ItemsReverse, operations.OperationsReverse,
-               reverse_flow.FlowReverse):
-    def __init__(self, ctx, active, kinds, resolved):
+class _Reverse(accumulation.AccumulationReverse, items.ItemsReverse,
+               operations.OperationsReverse, reverse_flow.FlowReverse):
+    def __init__(self, ctx, active, kinds, resolved, straight=None):
         self.ctx, self.namer = ctx, ctx.namer
         self.active, self.kinds, self.resolved = active, kinds, resolved
-        self.adj_names: dict = {}
-        self.nz: set = set()  # names whose adjoint may be non-zero (is defined)
+        self.init_accumulation(straight)
         self.loop_depth = 0
         self.fixed = set(ctx.fixed_names)
         self.tape = None
@@ -84,11 +80,6 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
         self.site = operations.Site(self)
 
     # -- names -------------------------------------------------------------------------
-    def adj(self, name: str) -> str:
-        if name not in self.adj_names:
-            self.adj_names[name] = self.namer.fresh(name + "_bar")
-        return self.adj_names[name]
-
     def tape_name(self):
         if self.tape is None:
             self.tape = self.namer.fresh("tape")
@@ -96,39 +87,6 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
 
     def is_active(self, node) -> bool:
         return isinstance(node, gast.Name) and node.id in self.active
-
-    # -- accumulation --------------------------------------------------------------------
-    def accumulate(self, name, expr, out):
-        """``d[name] += expr``; the first time, a plain assignment."""
-        a = self.adj_names.get(name) or self.adj(name)
-        nz = self.nz
-        if name not in nz:
-            nz.add(name)
-        elif self.kinds.get(name) in ("T", "O"):
-            expr = call(self.ctx.ref(add_adjoint), [load(a), expr])
-        else:  # (binop(load(a), gast.Add, expr) and assign(a, ...) below, inline: the
-            # commonest statements the reverse sweep makes)
-            old = _new(_Name)
-            old.__dict__ = {"id": a, "ctx": _LOAD, "annotation": None,
-                            "type_comment": None}
-            add = _new(_BinOp)
-            add.__dict__ = {"left": old, "op": _ADD, "right": expr}
-            expr = add
-        target = _new(_Name)
-        target.__dict__ = {"id": a, "ctx": _STORE, "annotation": None,
-                           "type_comment": None}
-        node = _new(_Assign)
-        node.__dict__ = {"targets": [target], "value": expr, "type_comment": None}
-        out.append(node)
-
-    def deriv_of(self, node):
-        """The adjoint of an atom as an expression, or a zero marker."""
-        if type(node) is gast.Name and node.id in self.active and node.id in self.nz:
-            return load(self.adj(node.id))
-        if isinstance(node, (gast.List, gast.Tuple)):
-            return type(node)(elts=[self.deriv_of(e) for e in node.elts],
-                              ctx=gast.Load())
-        return template.zero(node)
 
     # -- blocks ----------------------------------------------------------------------------
     def block(self, stmts):
@@ -231,11 +189,15 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
         names = [target.id] if t is gast.Name else [
             n.id for n in walk.name_nodes(target)]
         active, nz = self.active, self.nz
+        self.copy_from = None
+        self.live_read = False
         if names[0] in self.ctx.zero_adjoints:
             self.note_invariance(s, out)
         for n in names:
             if n in active and n in nz:  # live: its adjoint flows back
                 self.label(s, out)
+                if t is gast.Name:
+                    self.copy_from = self.adj_read(n)
                 user = self.ctx.user_calls.get(s)
                 if user is not None:
                     user.backward(self, out)
@@ -250,6 +212,9 @@ class _Reverse(items.ItemsReverse, operations.OperationsReverse,
                     and n not in self.ctx.branch_tests:
                 out.append(Restore(n))
             nz.discard(n)
+        if self.alias:
+            for n in names:
+                self.alias.pop(n, None)
         return out
 
     def rev_block(self, stmts):
@@ -293,15 +258,22 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
     from .activity import diff_reads
     statements = walk.statements(tree)  # (where the questions below find answers)
     fors, loops, ctx.branch_tests = [], False, set()
+    flat = True  # straight-line assignments to names, nothing written in place
     for n in statements:
         t = type(n)
-        if t is gast.For:
+        if t is gast.Assign:
+            if type(n.targets[0]) is not gast.Name or type(n.value) is gast.Call \
+                    and _is_method(n.value, "pop"):
+                flat = False
+        elif t is gast.For:
             fors.append(n)
             loops = True
         elif t is gast.While:
             loops = True
         elif t is gast.If:
             ctx.branch_tests.add(n.test.id)
+        elif t is not gast.Return:
+            flat = False
     if loops:
         ctx.loop_locals, ctx.loop_touched = blocks.loop_facts(
             tree, lambda v: diff_reads(v, resolved))
@@ -312,8 +284,17 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
     ctx.user_calls = getattr(ctx, "user_calls", {})
     from .mutation import setitem_bases
     ctx.setitem_bases = setitem_bases(tree, statements)
-    r = _Reverse(ctx, active, kinds, resolved)
     body, ret = tree.body[:-1], tree.body[-1]
+    straight = None
+    if flat and not (loops or ctx.branch_tests or ctx.user_calls or ctx.fixed_names):
+        # straight-line code, nothing written in place: names are assigned once, and
+        # adjoints are read only where the transform asks adj_read (not the returned
+        # gradients, of the arguments): see accumulation.py
+        straight = frozenset(active).difference(active_args)
+    r = _Reverse(ctx, active, kinds, resolved, straight)
+    if straight is not None:
+        for n in body:
+            r.held(n.targets[0].id, n.value)
     out = ret.value
     fwd = r.fwd_block(body)
     seed_name = ctx.namer.fresh("out_bar")
@@ -336,7 +317,9 @@ def run(tree, ctx, active, kinds, resolved, active_args, seed) -> Sweeps:
             r.adj_names[out.id] = seed_name
             if value is not None:
                 rev_head.append(assign(seed_name, value))
-    rev = r.rev_block(body)
+    if rev_head and straight is not None:
+        r.held(rev_head[0].targets[0].id, rev_head[0].value)  # (the seed)
+    rev = r.drop_taken(r.rev_block(body))
     if isinstance(out, gast.Name) and (out.id in r.fixed):
         # the reverse sweep restores overwritten names: keep the value first
         value_name = ctx.namer.fresh("value")
