@@ -13,6 +13,7 @@ else.
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import gast
@@ -54,18 +55,10 @@ def join(a, b):
 def _elementwise(kinds):
     """The kind of an elementwise result of operands of ``kinds`` (``None`` when
     one is not known yet)."""
-    key = tuple(kinds)
-    found = _elementwise_kinds.get(key, _elementwise_kinds)
-    if found is _elementwise_kinds:  # (not seen yet: the cache is its own "missing")
-        if len(_elementwise_kinds) >= 4096:
-            _elementwise_kinds.clear()
-        found = _elementwise_kinds[key] = _elementwise_kind(key)
-    return found
+    return _elementwise_kind(tuple(kinds))
 
 
-_elementwise_kinds: dict = {}  # operands' kinds -> the result's (a few dozen at most)
-
-
+@functools.lru_cache(maxsize=4096)  # (a few dozen tuples of kinds are ever met)
 def _elementwise_kind(kinds):
     if any(k is None for k in kinds):
         return None

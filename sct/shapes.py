@@ -31,6 +31,8 @@ user functions, containers) is ``None``, unknown, and takes the general path.
 
 from __future__ import annotations
 
+import functools
+
 import gast
 import numpy as np
 
@@ -75,17 +77,10 @@ def broadcast(shapes):
     key = tuple(shapes)
     if len(key) == 2 and key[0] == key[1]:
         return key[0]  # (the commonest case: operands of one shape, or both unknown)
-    found = _broadcasts.get(key, _broadcasts)
-    if found is _broadcasts:  # (not seen yet: the cache is its own "missing")
-        if len(_broadcasts) >= 4096:
-            _broadcasts.clear()
-        found = _broadcasts[key] = _broadcast(key)
-    return found
+    return _broadcast(key)
 
 
-_broadcasts: dict = {}  # symbolic shapes -> their broadcast (a few hundred at most)
-
-
+@functools.lru_cache(maxsize=4096)  # (a few hundred tuples of shapes at most)
 def _broadcast(shapes):
     if any(s is None for s in shapes):
         return None
