@@ -110,6 +110,9 @@ _BODIES = [
     "a = 1.0\nb = -a\nc = b * x\nd = c * -1.0\ne = d\nreturn e + 0.5 * y",
     "a = f(x)\nt = a * 2.0\na = a + g(y)\nreturn a",  # fused once t is gone
     "a = f(x)\na = a + r.pop()\nb = a\nreturn b",
+    "s = 1.0\nt = s\nu = t\nb = -u\nb = b + t * y\nreturn b",  # a chain to a constant
+    "a = b\nc = a\nd = c\ne = d * 2.0 + -d\ne = e + c\nreturn e",
+    "w = x\nk = w\nr = 1.0 * k\nr = r + k\nreturn r",  # w, k: not known as floats
 ]
 
 
