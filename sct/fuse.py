@@ -91,6 +91,7 @@ class Fuser:
                         entry = facts.fused(t, first, entry, a)
                         entry.settled = entry.fixed = fixed
                         dropped.add(i)
+                        self.absorbed[id(out[i])] = t
                         self.changed = True
                         if not fixed or id(out[i]) in self.ends:
                             self.unsure = True

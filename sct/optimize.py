@@ -54,6 +54,10 @@ class _Opt(Fuser, Folder):
         self.unsure = False
         self.ends: set = set()
         self.steps = 1  # (the rounds left: how many copies of a chain to take)
+        # in a body without if or loop, (statement, {name: constant}): the constants
+        # a statement takes in the next round, taken after fuse (see resume)
+        self.pending: list | None = None
+        self.absorbed: dict = {}  # id(a = e1) -> the a = e1 + e2 fuse made of it
         self.facts = Facts(self.pure)  # (forget a statement when rewriting it)
 
     # -- copy and constant propagation -----------------------------------------------
@@ -89,13 +93,15 @@ class _Opt(Fuser, Folder):
                         continue
                 else:
                     self.rewrite(s, target, entry, env, reads_env)
-                if type(target) is _Name:  # (a copy or a constant came the short
-                    # way: a value folded to one counts from the next round)
+                if type(target) is _Name:
                     if type(s.value) is _Name and s.value.id == target.id:
                         self.drop(target.id, env)
                         continue
                     if env.kill(target.id):
                         ends.add(id(s))
+                    if type(value) is _Name or type(value) is _Constant:
+                        env.add(target.id, value)  # (a value folded to one: from
+                        # the next round)
                 else:  # (a value writes no name)
                     for t in facts.writes(s) | item_bases(s):
                         env.kill(t)
@@ -183,12 +189,65 @@ class _Opt(Fuser, Folder):
                         folded) not in (_Name, _Constant):
                     reads_env = True  # (the next round's start)
                     continue
-                self.unsure = True  # (the next round takes the next copies)
+                if not self.wait(s, target, entry, env, steps):
+                    self.unsure = True  # (the next round takes the next copies)
             if type(target) is not _Name or not fixed and (
                     type(folded) in (_Name, _Constant) or not entry.settled):
                 # copies came in elsewhere, a new copy, what folding may change again
                 self.unsure = True
             return
+
+    def wait(self, s, target, entry, env, steps) -> bool:
+        """Whether what ``s`` takes in the next round waits in ``pending``: constants
+        only (what a name holds still holds where fuse moves ``s``)."""
+        if self.pending is None or not steps or type(target) is not _Name:
+            return False
+        taken = {n: env[n] for n in entry.reads if n in env}
+        if not all(type(v) is _Constant for v in taken.values()):
+            return False
+        self.pending.append((s, taken))
+        return True
+
+    def resume(self, stmts, live, last):
+        """``stmts`` (after this round's dce, in a body without if or loop) when the
+        next round would only take the constants ``pending`` holds: taken now, in
+        what fuse made of each statement, and, where it is the ``last`` round that
+        fuses, the constants' assignments that nothing reads now removed (that
+        round's dce; ``live``: names live at the end)."""
+        held: dict = {}  # id(statement) -> (statement, the constants it takes)
+        for s, taken in self.pending:
+            while id(s) in self.absorbed:
+                s = self.absorbed[id(s)]
+            held.setdefault(id(s), (s, {}))[1].update(taken)
+        self.pending, steps, self.steps = None, self.steps, 1
+        here = {id(s) for s in stmts}
+        names = set()
+        for i, (s, taken) in held.items():
+            if i in here:  # (not removed by dce)
+                self.rewrite(s, s.targets[0], self.facts.entry(s), Env(taken), True)
+                names.update(taken)
+        self.steps = steps
+        if not last:
+            return stmts
+        facts = self.facts
+        start: dict = {}  # name -> index of its constant assignment, unread since
+        dead = set()
+        for i, s in enumerate(stmts):
+            if type(s) is _Assign or type(s) is gast.Return:
+                for n in names.intersection(facts.reads(s)):
+                    start.pop(n, None)
+                for n in names.intersection(facts.writes(s)):
+                    if n in start:
+                        dead.add(start.pop(n))
+                    if type(s.value) is _Constant and type(s.targets[0]) is _Name:
+                        start[n] = i
+        dead.update(i for n, i in start.items() if n not in live)
+        if not dead:
+            return stmts
+        self.changed = True
+        if any(id(stmts[i]) in self.ends for i in dead):
+            self.unsure = True  # (a copy of what it wrote lives on)
+        return _prune_comments([s for i, s in enumerate(stmts) if i not in dead])
 
     def substitute(self, node, env):
         if env:
@@ -302,17 +361,23 @@ def run(stmts, floats=(), pure_call=lambda call: False, live_out=None, max_round
     # is (dce puts a new pass into an emptied body): a round in which propagate and
     # fuse changed nothing ends there
     flat = not opt.facts.compound  # (scan met no if or loop)
+    taken = False
     for round_ in range(max_rounds):
         opt.changed = opt.unsure = False
         opt.ends.clear()
+        opt.absorbed.clear()
         opt.steps = max_rounds - round_
+        opt.pending = [] if flat else None
         edits = opt.edits
         stmts = opt.propagate(stmts)
         if not (flat and opt.no_sums):  # (else no statement became a sum since)
             stmts = opt.fuse(stmts)
-        if round_ and flat and not opt.changed and opt.edits == edits:
+        if round_ and flat and not opt.changed and opt.edits == edits and not taken:
             break
         stmts, _ = opt.dce(stmts, set(live_out or ()))
+        taken = opt.pending and not opt.unsure  # (else the next round takes them)
+        if taken:  # (then the next round's changes came in now: its dce runs)
+            stmts = opt.resume(stmts, set(live_out or ()), opt.no_sums)
         if not opt.changed or flat and opt.no_sums and not opt.unsure:
             break  # (the next round would change nothing)
     opt.facts = None  # (the table refers back to opt: freed now, not by a collection)
