@@ -233,14 +233,19 @@ class _Opt(Fuser, Folder):
         start: dict = {}  # name -> index of its constant assignment, unread since
         dead = set()
         for i, s in enumerate(stmts):
-            if type(s) is _Assign or type(s) is gast.Return:
-                for n in names.intersection(facts.reads(s)):
-                    start.pop(n, None)
-                for n in names.intersection(facts.writes(s)):
-                    if n in start:
+            if type(s) is gast.Expr and type(s.value) is _Constant:
+                continue  # (a label)
+            entry = facts.entry(s)  # (a simple statement: the body has no if or loop)
+            for n in names.intersection(entry.reads):
+                start.pop(n, None)
+            if type(s) is _Assign and isinstance(s.targets[0], (_Name, gast.Tuple)):
+                for n in names.intersection(entry.writes):  # (what dce counts as
+                    if n in start:  # a write that ends a value: x += 1 does not)
                         dead.add(start.pop(n))
-                    if type(s.value) is _Constant and type(s.targets[0]) is _Name:
-                        start[n] = i
+            if type(s) is _Assign and len(s.targets) == 1 and type(
+                    s.targets[0]) is _Name and type(s.value) is _Constant and \
+                    s.targets[0].id in names:
+                start[s.targets[0].id] = i
         dead.update(i for n, i in start.items() if n not in live)
         if not dead:
             return stmts

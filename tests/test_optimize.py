@@ -113,6 +113,7 @@ _BODIES = [
     "s = 1.0\nt = s\nu = t\nb = -u\nb = b + t * y\nreturn b",  # a chain to a constant
     "a = b\nc = a\nd = c\ne = d * 2.0 + -d\ne = e + c\nreturn e",
     "w = x\nk = w\nr = 1.0 * k\nr = r + k\nreturn r",  # w, k: not known as floats
+    "k = 2.0\nm = k\ny = m * x\nk += 0.5\nreturn y, k",  # k += 0.5 reads k
 ]
 
 
