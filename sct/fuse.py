@@ -17,6 +17,8 @@ return (a, b)
 
 from __future__ import annotations
 
+from itertools import islice
+
 import gast
 
 from .facts import is_comment, reads_name, sums as find_sums
@@ -51,7 +53,16 @@ class Fuser:
         facts = self.facts
         known = facts.known
         fromkeys = dict.fromkeys
-        for j, t in enumerate(out):
+        start = 0  # (what comes before the first a = e1 bears on no fusion)
+        for t in out:
+            if type(t) is _Assign:
+                target = t.targets[0]
+                if type(target) is _Name and target.id in sums and len(t.targets) == 1:
+                    break
+            elif isinstance(t, _LOOPS_IFS):
+                break
+            start += 1
+        for j, t in enumerate(islice(out, start, None), start):
             if type(t) is not _Assign:
                 if isinstance(t, _LOOPS_IFS):
                     t.body = self.fuse(t.body)
