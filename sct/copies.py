@@ -73,8 +73,9 @@ def chained(reads, env, floats) -> int:
     >>> env = Env()
     >>> env.add("b", gast.parse("c").body[0].value)
     >>> env.add("a", gast.parse("b").body[0].value)
-    >>> chained({"a"}, env, {"b", "c"}), chained({"a"}, env, {"b"}), chained({"b"}, env, {})
-    (1, 2, 0)
+    >>> [chained(*case) for case in (({"a"}, env, {"b", "c"}), ({"a"}, env, {"b"}),
+    ...                               ({"b"}, env, {}))]
+    [1, 2, 0]
     """
     found = 0
     for n in reads:

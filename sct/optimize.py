@@ -11,7 +11,9 @@ Each round runs the passes over the whole body again, until one changes nothing 
 in a body without if or loop, until nothing a round did can give the next one work:
 the next would change nothing, and is not run). A read takes one copy a round (``a``
 of ``a = b; b = c`` reads ``b``, then ``c``); the next rounds' copies of names are
-taken at once, folded after each as those rounds would. What keeps the repeats cheap
+taken at once, folded after each as those rounds would, and the constants the next
+round would take are taken after this round's dce where nothing else is left for
+that round (``_Opt.resume``). What keeps the repeats cheap
 lives beside this module: facts.py's table (what a statement reads and writes,
 whether folding it again would change it) outlives the rounds, copies.py holds the
 copies known at a point, arith.py folds.
@@ -211,9 +213,9 @@ class _Opt(Fuser, Folder):
     def resume(self, stmts, live, last):
         """``stmts`` (after this round's dce, in a body without if or loop) when the
         next round would only take the constants ``pending`` holds: taken now, in
-        what fuse made of each statement, and, where it is the ``last`` round that
-        fuses, the constants' assignments that nothing reads now removed (that
-        round's dce; ``live``: names live at the end)."""
+        what fuse made of each statement; where no sum is left (``last``: no later
+        round fuses first), the constants' assignments nothing reads now removed
+        too, as that round's dce would (``live``: names live at the end)."""
         held: dict = {}  # id(statement) -> (statement, the constants it takes)
         for s, taken in self.pending:
             while id(s) in self.absorbed:
@@ -366,7 +368,7 @@ def run(stmts, floats=(), pure_call=lambda call: False, live_out=None, max_round
     # is (dce puts a new pass into an emptied body): a round in which propagate and
     # fuse changed nothing ends there
     flat = not opt.facts.compound  # (scan met no if or loop)
-    taken = False
+    resumed = False
     for round_ in range(max_rounds):
         opt.changed = opt.unsure = False
         opt.ends.clear()
@@ -377,11 +379,11 @@ def run(stmts, floats=(), pure_call=lambda call: False, live_out=None, max_round
         stmts = opt.propagate(stmts)
         if not (flat and opt.no_sums):  # (else no statement became a sum since)
             stmts = opt.fuse(stmts)
-        if round_ and flat and not opt.changed and opt.edits == edits and not taken:
+        if round_ and flat and not opt.changed and opt.edits == edits and not resumed:
             break
         stmts, _ = opt.dce(stmts, set(live_out or ()))
-        taken = opt.pending and not opt.unsure  # (else the next round takes them)
-        if taken:  # (then the next round's changes came in now: its dce runs)
+        resumed = opt.pending and not opt.unsure  # (else the next round takes them)
+        if resumed:  # (then the next round's changes came in now: its dce runs)
             stmts = opt.resume(stmts, set(live_out or ()), opt.no_sums)
         if not opt.changed or flat and opt.no_sums and not opt.unsure:
             break  # (the next round would change nothing)
