@@ -81,7 +81,8 @@ class _Opt(Fuser, Folder):
                                       type(target) is _Name):
                     # nothing to substitute (a copy's name is not replaced: it is
                     # what the copy is), and folding again would change nothing
-                    if type(target) is _Name:  # (the commonest statement, in short)
+                    if type(target) is _Name and len(s.targets) == 1:  # (the
+                        # commonest statement, in short)
                         if type(value) is _Name and value.id == target.id:
                             self.drop(target.id, env)
                             continue
@@ -95,7 +96,7 @@ class _Opt(Fuser, Folder):
                         continue
                 else:
                     self.rewrite(s, target, entry, env, reads_env)
-                if type(target) is _Name:
+                if type(target) is _Name and len(s.targets) == 1:
                     if type(s.value) is _Name and s.value.id == target.id:
                         self.drop(target.id, env)
                         continue
@@ -104,7 +105,7 @@ class _Opt(Fuser, Folder):
                     if type(value) is _Name or type(value) is _Constant:
                         env.add(target.id, value)  # (a value folded to one: from
                         # the next round)
-                else:  # (a value writes no name)
+                else:  # (a value, or a = b = v, writes these)
                     for t in facts.writes(s) | item_bases(s):
                         env.kill(t)
                 if self.no_sums and find_sums((s,)) is not None:

@@ -36,6 +36,9 @@ def _run(src, floats):
     ("a = -f(x)\na = a + g(y)\nreturn a", {"a", "x", "y"}, "a = g(y) - f(x)\nreturn a"),
     # a write to b forgets that a copies b
     ("a = b\nb = f(x)\nc = a * 1.0\nreturn c", {"a", "b", "c", "x"}, "return b"),
+    # a = d = v writes d too: d no longer holds a copy of e
+    ("d = e\na = d = f(x)\ny = d * 2.0\nreturn y, a", {"d", "e", "y"},
+     "a = d = f(x)\ny = d * 2.0\nreturn (y, a)"),
     # a = x * 1.0 stays a new object: a is written into
     ("a = x * 1.0\na[0] = v\nreturn a", {"a", "x", "v"}, "a = x * 1.0\na[0] = v\nreturn a"),
     ("k = 2.0\nm = k * y\nif c:\n    m = m + k\nreturn m", {"m", "y"},
