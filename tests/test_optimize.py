@@ -188,3 +188,52 @@ def test_reads_name_agrees_with_walk_reads(src):
     e = gast.parse(src).body[0].value
     for name in "abcfghkxy":
         assert facts.reads_name(e, name) == (name in walk.reads(e))
+
+
+def _random_body(rng, names, depth=0):
+    """Lines of a random body: copies, constants, sums, negations, calls of ``p``
+    (pure), tuple and double targets, ``+=``, and (``depth`` 0) ifs and loops."""
+    def atom():
+        k = rng.random()
+        return rng.choice(names) if k < 0.7 else rng.choice(
+            ["1.0", "2.0", "-1.0", "0.5", "1"]) if k < 0.85 else "-" + rng.choice(names)
+    lines = []
+    for _ in range(rng.randint(2, 14)):
+        t, k = rng.choice(names), rng.random()
+        if k < 0.25:
+            lines.append(f"{t} = {rng.choice(names)}")
+        elif k < 0.32:
+            lines.append(f"{t} = {rng.choice(['1.0', '-1.0', '0.5'])}")
+        elif k < 0.55:
+            lines.append(f"{t} = {t} + {atom()} * {atom()}")
+        elif k < 0.6:
+            lines.append(f"{t}, {rng.choice(names)} = p({atom()}), {atom()}")
+        elif k < 0.65:
+            lines.append(f"{t} = {rng.choice(names)} = p({atom()})")
+        elif k < 0.7:
+            lines.append(f"{t} += {atom()}")
+        elif k < 0.75 and depth == 0:
+            head = f"if {rng.choice(names)} > 0.3:" if k < 0.73 else "for i in range(2):"
+            lines += [head] + ["    " + x for x in _random_body(rng, names, 1)]
+        else:
+            lines.append(f"{t} = {atom()} {rng.choice('+-*')} {atom()}")
+    return lines
+
+
+@pytest.mark.parametrize("seed", range(0, 400, 4))
+def test_optimized_bodies_compute_the_same(seed):
+    """Random bodies compute what they computed before optimizing (floats or not)."""
+    import random
+    rng = random.Random(seed)
+    names = list("abcdef")[:rng.randint(3, 6)]
+    src = "\n".join(_random_body(rng, names) + [f"return {', '.join(names)}"])
+    floats = set(rng.sample(names, rng.randint(0, len(names))))
+    body = optimize.run(gast.parse(src).body, floats=floats,
+                        pure_call=lambda c: getattr(c.func, "id", None) == "p")
+    results = []
+    for text in (src, optimize.show(body)):
+        scope = {"p": lambda v: v * 0.5 + 0.25}
+        exec("def f(" + ", ".join(names) + "):\n" + "\n".join(
+            "    " + line for line in text.splitlines()), scope)
+        results.append(scope["f"](*[0.3 + 0.7 * i for i in range(len(names))]))
+    assert results[0] == pytest.approx(results[1]), (src, optimize.show(body))
