@@ -14,7 +14,7 @@ every statement, and in a long gradient many copies are known at once).
 >>> substitute(e, env), [getattr(x, "id", getattr(x, "value", None)) for x in e.args]
 (2, ['b', 1.0, 'd'])
 >>> env.kill("b"), sorted(env)
-(None, ['c'])
+(True, ['c'])
 """
 
 from __future__ import annotations
@@ -43,15 +43,19 @@ class Env(dict):
         if isinstance(value, _Name):
             self.copies.setdefault(value.id, []).append(name)
 
-    def kill(self, name):
-        """``name`` is written: forget what it held, and the names that copy it."""
+    def kill(self, name) -> bool:
+        """``name`` is written: forget what it held, and the names that copy it;
+        whether a name held a copy of it until now."""
         self.pop(name, None)
         copies = self.copies.pop(name, None)
+        ended = False
         if copies:
             for k in copies:
                 v = self.get(k)
                 if v is not None and isinstance(v, _Name) and v.id == name:
                     del self[k]
+                    ended = True
+        return ended
 
     def copy(self):
         new = Env(self)
@@ -59,16 +63,34 @@ class Env(dict):
         return new
 
 
-def chained(reads, env) -> bool:
-    """Whether a name in ``reads`` holds a copy of a name that holds a copy in ``env``
-    (after the substitution the next round has one to make), or holds what is
-    neither a name nor a constant."""
+def chained(reads, env, floats) -> int:
+    """What a statement reading ``reads`` has left to take after it takes the copies
+    ``env`` holds (the next round's work): 0 nothing; 1 a copy of a name that holds a
+    copy of another name, each in ``floats`` or each not; 2 a copy of a name that
+    holds a constant, or of another kind (or what is neither a name nor a constant).
+
+    >>> import gast
+    >>> env = Env()
+    >>> env.add("b", gast.parse("c").body[0].value)
+    >>> env.add("a", gast.parse("b").body[0].value)
+    >>> [chained(*case) for case in (({"a"}, env, {"b", "c"}), ({"a"}, env, {"b"}),
+    ...                               ({"b"}, env, {}))]
+    [1, 2, 0]
+    """
+    found = 0
     for n in reads:
         v = env.get(n)
-        if v is not None and type(v) is not _Constant and (
-                type(v) is not _Name or v.id in env):
-            return True
-    return False
+        if v is None or type(v) is _Constant:
+            continue
+        if type(v) is not _Name:
+            return 2
+        w = env.get(v.id)
+        if w is None:
+            continue
+        if type(w) is not _Name or (v.id in floats) != (w.id in floats):
+            return 2
+        found = 1
+    return found
 
 
 def substitute(node, env) -> int:

@@ -327,6 +327,16 @@ class Facts:
         return out
 
 
+COMMENT = "__sct_comment__:"  # (how the stages mark a comment line)
+
+
+def is_comment(s) -> bool:
+    """Whether ``s`` is a comment line, ``"__sct_comment__:..."``: a statement that
+    reads and writes nothing."""
+    return isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant) \
+        and isinstance(s.value.value, str) and s.value.value.startswith(COMMENT)
+
+
 def item_bases(s) -> set:
     """Names written into by ``x[i] = v`` (a write that is not a Store of a name)."""
     return {t.value.id for t in s.targets

@@ -9,10 +9,14 @@ may have effects (pushes, pops, unknown functions).
 
 Each round runs the passes over the whole body again, until one changes nothing (or,
 in a body without if or loop, until nothing a round did can give the next one work:
-the next would change nothing, and is not run); what keeps the repeats cheap lives
-beside this module: facts.py's table (what a statement
-reads and writes, whether folding it again would change it) outlives the rounds,
-copies.py holds the copies known at a point, arith.py folds.
+the next would change nothing, and is not run). A read takes one copy a round (``a``
+of ``a = b; b = c`` reads ``b``, then ``c``); the next rounds' copies of names are
+taken at once, folded after each as those rounds would, and the constants the next
+round would take are taken after this round's dce where nothing else is left for
+that round (``_Opt.resume``). What keeps the repeats cheap
+lives beside this module: facts.py's table (what a statement reads and writes,
+whether folding it again would change it) outlives the rounds, copies.py holds the
+copies known at a point, arith.py folds.
 
 >>> import gast
 >>> body = gast.parse("a = 1.0\\nb = a * x\\nc = b\\nd = c + y\\nunused = x * x\\n"
@@ -29,22 +33,16 @@ import gast
 from . import walk
 from .arith import Folder
 from .copies import Env, chained, substitute
-from .facts import Facts, item_bases, reads_name, sums as find_sums
+from .facts import COMMENT, Facts, item_bases, sums as find_sums
+from .facts import is_comment as _is_comment
+from .fuse import Fuser
 from .mutation import new_object, written_in_place
-
-COMMENT = "__sct_comment__:"
-
 
 _reads = walk.reads
 _Assign, _Name, _Constant = gast.Assign, gast.Name, gast.Constant
 
 
-def _is_comment(s) -> bool:
-    return isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant) \
-        and isinstance(s.value.value, str) and s.value.value.startswith(COMMENT)
-
-
-class _Opt(Folder):
+class _Opt(Fuser, Folder):
     def __init__(self, floats, pure_call, written=frozenset()):
         super().__init__(floats)
         self.pure_call = pure_call  # call node -> True when it has no effects
@@ -52,10 +50,16 @@ class _Opt(Folder):
         self.changed = False
         self.no_sums = False  # known: the body holds no a = a + e2 (nothing to fuse)
         # whether the next round may change something (when not, run stops): set by
-        # what a round does that may give the next one work; ``copied``: the names
-        # copies copy this round (a write of one, removed, lets a copy live longer)
+        # what a round does that may give the next one work; ``ends``: the ids of the
+        # statements whose write ended a copy this round (one removed, or moved later
+        # by fuse, lets the copy live longer)
         self.unsure = False
-        self.copied: set = set()
+        self.ends: set = set()
+        self.steps = 1  # (the rounds left: how many copies of a chain to take)
+        # in a body without if or loop, (statement, {name: constant}): the constants
+        # a statement takes in the next round, taken after fuse (see resume)
+        self.pending: list | None = None
+        self.absorbed: dict = {}  # id(a = e1) -> the a = e1 + e2 fuse made of it
         self.facts = Facts(self.pure)  # (forget a statement when rewriting it)
 
     # -- copy and constant propagation -----------------------------------------------
@@ -63,7 +67,7 @@ class _Opt(Folder):
         env = Env() if env is None else env
         facts = self.facts
         known = facts.known
-        copied = self.copied
+        ends = self.ends
         out = []
         for s in stmts:
             if type(s) is _Assign:
@@ -72,67 +76,38 @@ class _Opt(Folder):
                 if entry is None or entry.stmt is not s:
                     entry = facts.entry(s)
                 reads_env = env and not env.keys().isdisjoint(entry.reads)
-                if entry.settled and not reads_env:
-                    # nothing to substitute, and folding again would change nothing
-                    folded = s.value
-                    if type(target) is _Name:  # (the commonest statement, in short)
-                        env.kill(target.id)
-                        if type(folded) is _Name:
-                            if folded.id == target.id:
-                                self.changed = True
-                                continue
-                            env.add(target.id, folded)
-                            copied.add(folded.id)
-                        elif type(folded) is _Constant:
-                            env.add(target.id, folded)
+                value = s.value
+                if entry.settled and (not reads_env or type(value) is _Name and
+                                      type(target) is _Name):
+                    # nothing to substitute (a copy's name is not replaced: it is
+                    # what the copy is), and folding again would change nothing
+                    if type(target) is _Name and len(s.targets) == 1:  # (the
+                        # commonest statement, in short)
+                        if type(value) is _Name and value.id == target.id:
+                            self.drop(target.id, env)
+                            continue
+                        if env.kill(target.id):
+                            ends.add(id(s))
+                        if type(value) is _Name:
+                            env.add(target.id, value)
+                        elif type(value) is _Constant:
+                            env.add(target.id, value)
                         out.append(s)
                         continue
                 else:
-                    edits = self.edits
-                    if reads_env:
-                        if not self.unsure:
-                            self.unsure = chained(entry.reads, env)
-                        self.substitute(s.value, env)
-                        if isinstance(target, gast.Subscript):
-                            self.substitute(target.slice, env)
-                    before = self.edits
-                    folded = self.fold(s.value)
-                    fixed = folded is s.value and self.edits == before
-                    if isinstance(target, gast.Name) and new_object(s.value) and \
-                            not new_object(folded) and (target.id in self.written or
-                                                        _reads(folded) & self.written):
-                        # a = x * 1.0; a[0] = v must not become a = x; x[0] = v, nor
-                        # g = a * 1.0; a[0] = v become g = a (g would see the write)
-                        folded = s.value
-                    if self.edits != edits or folded is not s.value:
-                        if not fixed or type(target) is not _Name:
-                            self.unsure = True  # (folded, or copies came in elsewhere)
-                        facts.forget(s)
-                        if fixed:  # only copies came in: the next round's fold finds
-                            # nothing (its entry, made now)
-                            entry = facts.substituted(s, entry, env) or facts.entry(s)
-                            entry.settled = entry.fixed = True
-                    else:
-                        entry.settled = True
-                        entry.fixed = fixed
-                if type(target) is gast.Name:  # (a value writes no name)
-                    env.kill(target.id)
-                else:
+                    self.rewrite(s, target, entry, env, reads_env)
+                if type(target) is _Name and len(s.targets) == 1:
+                    if type(s.value) is _Name and s.value.id == target.id:
+                        self.drop(target.id, env)
+                        continue
+                    if env.kill(target.id):
+                        ends.add(id(s))
+                    if type(value) is _Name or type(value) is _Constant:
+                        env.add(target.id, value)  # (a value folded to one: from
+                        # the next round)
+                else:  # (a value, or a = b = v, writes these)
                     for t in facts.writes(s) | item_bases(s):
                         env.kill(t)
-                if isinstance(target, gast.Name) and isinstance(
-                        s.value, (gast.Name, gast.Constant)) and not (
-                        isinstance(s.value, gast.Name) and s.value.id == target.id):
-                    env.add(target.id, s.value)
-                    if isinstance(s.value, gast.Name):
-                        copied.add(s.value.id)
-                if folded is not s.value:
-                    s.value = folded
-                    self.changed = True
-                if isinstance(s.value, gast.Name) and isinstance(target, gast.Name) \
-                        and s.value.id == target.id:
-                    self.changed = True
-                    continue
                 if self.no_sums and find_sums((s,)) is not None:
                     self.no_sums = False  # (a copy came in as the left of a sum)
                 out.append(s)
@@ -163,90 +138,131 @@ class _Opt(Folder):
                 out.append(s)
         return out
 
+    def drop(self, name, env):
+        """``name = name`` goes: what it ended in ``env`` lives on in the next round."""
+        if name in env or env.kill(name):
+            env.kill(name)
+            self.unsure = True
+        self.changed = True
+
+    def rewrite(self, s, target, entry, env, reads_env):
+        """The assignment ``s`` with its reads in ``env`` taking the copies ``env``
+        holds, folded (``s.value`` is changed in place or replaced); its table entry
+        updated.
+
+        A read of a copy of a copy (``a = b``, ``b = c``, then ``f(a)``) takes the
+        next copy in the next round (``f(b)``, then ``f(c)``), folded each time: what
+        those rounds would do to ``s`` is done here, one copy after another."""
+        facts = self.facts
+        steps = self.steps
+        while True:
+            steps -= 1
+            edits = self.edits
+            more = False  # (whether a copy taken holds a copy the next round takes)
+            if reads_env:
+                more = chained(entry.reads, env, self.floats)
+                self.substitute(s.value, env)
+                if isinstance(target, gast.Subscript):
+                    self.substitute(target.slice, env)
+            taken = self.edits != edits
+            before = self.edits
+            folded = self.fold(s.value)
+            fixed = folded is s.value and self.edits == before
+            if isinstance(target, gast.Name) and new_object(s.value) and \
+                    not new_object(folded) and (target.id in self.written or
+                                                _reads(folded) & self.written):
+                # a = x * 1.0; a[0] = v must not become a = x; x[0] = v, nor
+                # g = a * 1.0; a[0] = v become g = a (g would see the write)
+                folded = s.value
+            if self.edits == edits and folded is s.value:
+                entry.settled = True  # (nothing changed)
+                entry.fixed = fixed
+                return
+            facts.forget(s)
+            if fixed:  # only copies came in: the next round's fold finds nothing
+                entry = facts.substituted(s, entry, env) or facts.entry(s)
+                entry.settled = entry.fixed = True
+            else:
+                if folded is not s.value:
+                    s.value = folded
+                    self.changed = True
+                entry = facts.entry(s)
+            if more and taken:
+                if more == 1 and steps and type(target) is _Name and type(
+                        folded) not in (_Name, _Constant):
+                    reads_env = True  # (the next round's start)
+                    continue
+                if not self.wait(s, target, entry, env, steps):
+                    self.unsure = True  # (the next round takes the next copies)
+            if type(target) is not _Name or not fixed and (
+                    type(folded) in (_Name, _Constant) or not entry.settled):
+                # copies came in elsewhere, a new copy, what folding may change again
+                self.unsure = True
+            return
+
+    def wait(self, s, target, entry, env, steps) -> bool:
+        """Whether what ``s`` takes in the next round waits in ``pending``: constants
+        only (what a name holds still holds where fuse moves ``s``)."""
+        if self.pending is None or not steps or type(target) is not _Name:
+            return False
+        taken = {n: env[n] for n in entry.reads if n in env}
+        if not all(type(v) is _Constant for v in taken.values()):
+            return False
+        self.pending.append((s, taken))
+        return True
+
+    def resume(self, stmts, live, last):
+        """``stmts`` (after this round's dce, in a body without if or loop) when the
+        next round would only take the constants ``pending`` holds: taken now, in
+        what fuse made of each statement; where no sum is left (``last``: no later
+        round fuses first), the constants' assignments nothing reads now removed
+        too, as that round's dce would (``live``: names live at the end)."""
+        held: dict = {}  # id(statement) -> (statement, the constants it takes)
+        for s, taken in self.pending:
+            while id(s) in self.absorbed:
+                s = self.absorbed[id(s)]
+            held.setdefault(id(s), (s, {}))[1].update(taken)
+        self.pending, steps, self.steps = None, self.steps, 1
+        here = {id(s) for s in stmts}
+        names = set()
+        for i, (s, taken) in held.items():
+            if i in here:  # (not removed by dce)
+                self.rewrite(s, s.targets[0], self.facts.entry(s), Env(taken), True)
+                names.update(taken)
+        self.steps = steps
+        if not last:
+            return stmts
+        facts = self.facts
+        start: dict = {}  # name -> index of its constant assignment, unread since
+        dead = set()
+        for i, s in enumerate(stmts):
+            if type(s) is gast.Expr and type(s.value) is _Constant:
+                continue  # (a label)
+            entry = facts.entry(s)  # (a simple statement: the body has no if or loop)
+            for n in names.intersection(entry.reads):
+                start.pop(n, None)
+            if type(s) is _Assign and isinstance(s.targets[0], (_Name, gast.Tuple)):
+                for n in names.intersection(entry.writes):  # (what dce counts as
+                    if n in start:  # a write that ends a value: x += 1 does not)
+                        dead.add(start.pop(n))
+            if type(s) is _Assign and len(s.targets) == 1 and type(
+                    s.targets[0]) is _Name and type(s.value) is _Constant and \
+                    s.targets[0].id in names:
+                start[s.targets[0].id] = i
+        dead.update(i for n, i in start.items() if n not in live)
+        if not dead:
+            return stmts
+        self.changed = True
+        if any(id(stmts[i]) in self.ends for i in dead):
+            self.unsure = True  # (a copy of what it wrote lives on)
+        return _prune_comments([s for i, s in enumerate(stmts) if i not in dead])
+
     def substitute(self, node, env):
         if env:
             n = substitute(node, env)
             if n:
                 self.changed = True
                 self.edits += n
-
-    # -- fusing accumulations --------------------------------------------------------------
-    def fuse(self, stmts):
-        """``a = e1; ...; a = a + e2`` -> ``a = e1 + e2`` when nothing between reads ``a``
-        or writes what ``e1`` reads.
-
-        One pass: ``last`` holds the latest assignment to each name since the last
-        statement that may write into an object; ``read`` and ``written`` the
-        latest statement that reads, writes each name. ``a = a + e2`` absorbs ``a = e1``
-        when none of these came after it.
-        """
-        out = list(stmts)
-        sums = find_sums(out)  # (names ``a`` of the ``a = a + e2`` here: whose reads count)
-        self.no_sums = sums is None  # (what run asks of a body without if or loop)
-        if sums is None:
-            return out  # (nothing to fuse: the pass would change nothing)
-        dropped = set()
-        last: dict = {}  # a -> index of the latest ``a = ...``, no barrier since
-        read: dict = {}  # name -> index of the latest statement reading it
-        written: dict = {}  # name -> index of the latest statement writing it
-        values: dict = {}  # index of ``a = e1`` -> its entry
-        left = False  # whether a sum that fuse could take stays
-        facts = self.facts
-        known = facts.known
-        fromkeys = dict.fromkeys
-        for j, t in enumerate(out):
-            if type(t) is not _Assign:
-                if isinstance(t, (gast.If, gast.For, gast.While)):
-                    t.body = self.fuse(t.body)
-                    t.orelse = self.fuse(t.orelse)
-                elif _is_comment(t):
-                    continue
-                last.clear()  # (what is not an assignment may write into an object)
-                continue
-            entry = known(id(t))
-            if entry is None or entry.stmt is not t:
-                entry = facts.entry(t)
-            if entry.in_place:
-                # a write into an object (x[i] = v, a restore, y = lst.pop()) may
-                # change what a pending e1 reads under another name: a view, an alias
-                last.clear()
-                continue
-            target = t.targets[0]
-            a = target.id if len(t.targets) == 1 and type(target) is _Name else None
-            if a is not None and a in sums:  # (else no ``a = a + e2`` follows)
-                i = last.get(a)
-                v = t.value
-                if i is not None and isinstance(v, gast.BinOp) and isinstance(
-                        v.op, gast.Add) and isinstance(v.left, gast.Name) \
-                        and v.left.id == a and read.get(a, -1) <= i:
-                    first = values[i]
-                    if all(written.get(n, -1) <= i for n in first.value_reads) and \
-                            written.get(a, -1) <= i and not reads_name(v.right, a):
-                        v.left = out[i].value
-                        if first.fixed and entry.fixed:  # (e1 and e2 fold to themselves)
-                            new = self._binop(v)
-                            fixed = new is v
-                        else:
-                            edits = self.edits
-                            new = self.fold(v)
-                            fixed = new is v and self.edits == edits
-                        t.value = new
-                        entry = facts.fused(t, first, entry, a)
-                        entry.settled = entry.fixed = fixed
-                        dropped.add(i)
-                        self.changed = self.unsure = True
-                if not left:  # (a sum that stays may fuse in the next round)
-                    left = find_sums((t,)) is not None
-                last[a] = j
-                values[j] = entry
-            if a is not None and len(entry.writes) == 1:  # (the name alone: commonest)
-                written[a] = j
-            else:
-                written.update(fromkeys(entry.writes, j))
-            if not sums.isdisjoint(entry.reads):
-                read.update(fromkeys(sums.intersection(entry.reads), j))
-        self.no_sums = not left  # (a sum written into an object is never taken)
-        return [t for k, t in enumerate(out) if k not in dropped] if dropped else out
 
     # -- dead code ------------------------------------------------------------------------
     def pure(self, value) -> bool:
@@ -268,7 +284,7 @@ class _Opt(Folder):
                     entry = facts.entry(s)
                 if live.isdisjoint(entry.writes) and facts.pure_value(s):
                     self.changed = True
-                    if not self.copied.isdisjoint(entry.writes):
+                    if id(s) in self.ends:
                         self.unsure = True  # (a copy of what it wrote lives on)
                     continue
                 live -= entry.writes
@@ -353,16 +369,23 @@ def run(stmts, floats=(), pure_call=lambda call: False, live_out=None, max_round
     # is (dce puts a new pass into an emptied body): a round in which propagate and
     # fuse changed nothing ends there
     flat = not opt.facts.compound  # (scan met no if or loop)
+    resumed = False
     for round_ in range(max_rounds):
         opt.changed = opt.unsure = False
-        opt.copied.clear()
+        opt.ends.clear()
+        opt.absorbed.clear()
+        opt.steps = max_rounds - round_
+        opt.pending = [] if flat else None
         edits = opt.edits
         stmts = opt.propagate(stmts)
         if not (flat and opt.no_sums):  # (else no statement became a sum since)
             stmts = opt.fuse(stmts)
-        if round_ and flat and not opt.changed and opt.edits == edits:
+        if round_ and flat and not opt.changed and opt.edits == edits and not resumed:
             break
         stmts, _ = opt.dce(stmts, set(live_out or ()))
+        resumed = opt.pending and not opt.unsure  # (else the next round takes them)
+        if resumed:  # (then the next round's changes came in now: its dce runs)
+            stmts = opt.resume(stmts, set(live_out or ()), opt.no_sums)
         if not opt.changed or flat and opt.no_sums and not opt.unsure:
             break  # (the next round would change nothing)
     opt.facts = None  # (the table refers back to opt: freed now, not by a collection)

@@ -36,6 +36,9 @@ def _run(src, floats):
     ("a = -f(x)\na = a + g(y)\nreturn a", {"a", "x", "y"}, "a = g(y) - f(x)\nreturn a"),
     # a write to b forgets that a copies b
     ("a = b\nb = f(x)\nc = a * 1.0\nreturn c", {"a", "b", "c", "x"}, "return b"),
+    # a = d = v writes d too: d no longer holds a copy of e
+    ("d = e\na = d = f(x)\ny = d * 2.0\nreturn y, a", {"d", "e", "y"},
+     "a = d = f(x)\ny = d * 2.0\nreturn (y, a)"),
     # a = x * 1.0 stays a new object: a is written into
     ("a = x * 1.0\na[0] = v\nreturn a", {"a", "x", "v"}, "a = x * 1.0\na[0] = v\nreturn a"),
     ("k = 2.0\nm = k * y\nif c:\n    m = m + k\nreturn m", {"m", "y"},
@@ -110,6 +113,10 @@ _BODIES = [
     "a = 1.0\nb = -a\nc = b * x\nd = c * -1.0\ne = d\nreturn e + 0.5 * y",
     "a = f(x)\nt = a * 2.0\na = a + g(y)\nreturn a",  # fused once t is gone
     "a = f(x)\na = a + r.pop()\nb = a\nreturn b",
+    "s = 1.0\nt = s\nu = t\nb = -u\nb = b + t * y\nreturn b",  # a chain to a constant
+    "a = b\nc = a\nd = c\ne = d * 2.0 + -d\ne = e + c\nreturn e",
+    "w = x\nk = w\nr = 1.0 * k\nr = r + k\nreturn r",  # w, k: not known as floats
+    "k = 2.0\nm = k\ny = m * x\nk += 0.5\nreturn y, k",  # k += 0.5 reads k
 ]
 
 
@@ -181,3 +188,52 @@ def test_reads_name_agrees_with_walk_reads(src):
     e = gast.parse(src).body[0].value
     for name in "abcfghkxy":
         assert facts.reads_name(e, name) == (name in walk.reads(e))
+
+
+def _random_body(rng, names, depth=0):
+    """Lines of a random body: copies, constants, sums, negations, calls of ``p``
+    (pure), tuple and double targets, ``+=``, and (``depth`` 0) ifs and loops."""
+    def atom():
+        k = rng.random()
+        return rng.choice(names) if k < 0.7 else rng.choice(
+            ["1.0", "2.0", "-1.0", "0.5", "1"]) if k < 0.85 else "-" + rng.choice(names)
+    lines = []
+    for _ in range(rng.randint(2, 14)):
+        t, k = rng.choice(names), rng.random()
+        if k < 0.25:
+            lines.append(f"{t} = {rng.choice(names)}")
+        elif k < 0.32:
+            lines.append(f"{t} = {rng.choice(['1.0', '-1.0', '0.5'])}")
+        elif k < 0.55:
+            lines.append(f"{t} = {t} + {atom()} * {atom()}")
+        elif k < 0.6:
+            lines.append(f"{t}, {rng.choice(names)} = p({atom()}), {atom()}")
+        elif k < 0.65:
+            lines.append(f"{t} = {rng.choice(names)} = p({atom()})")
+        elif k < 0.7:
+            lines.append(f"{t} += {atom()}")
+        elif k < 0.75 and depth == 0:
+            head = f"if {rng.choice(names)} > 0.3:" if k < 0.73 else "for i in range(2):"
+            lines += [head] + ["    " + x for x in _random_body(rng, names, 1)]
+        else:
+            lines.append(f"{t} = {atom()} {rng.choice('+-*')} {atom()}")
+    return lines
+
+
+@pytest.mark.parametrize("seed", range(0, 400, 4))
+def test_optimized_bodies_compute_the_same(seed):
+    """Random bodies compute what they computed before optimizing (floats or not)."""
+    import random
+    rng = random.Random(seed)
+    names = list("abcdef")[:rng.randint(3, 6)]
+    src = "\n".join(_random_body(rng, names) + [f"return {', '.join(names)}"])
+    floats = set(rng.sample(names, rng.randint(0, len(names))))
+    body = optimize.run(gast.parse(src).body, floats=floats,
+                        pure_call=lambda c: getattr(c.func, "id", None) == "p")
+    results = []
+    for text in (src, optimize.show(body)):
+        scope = {"p": lambda v: v * 0.5 + 0.25}
+        exec("def f(" + ", ".join(names) + "):\n" + "\n".join(
+            "    " + line for line in text.splitlines()), scope)
+        results.append(scope["f"](*[0.3 + 0.7 * i for i in range(len(names))]))
+    assert results[0] == pytest.approx(results[1]), (src, optimize.show(body))
