@@ -105,3 +105,25 @@ def test_forward_quick(tmp_path, capsys):
     ratios = {(r["workload"], r["engine"]): r["ratio"] for r in payload["results"]}
     assert ratios[("mlp hvp", "sct.grad")] == 1.0  # the baseline of its rows
     assert json.loads(out_json.read_text())["benchmark"] == "forward"
+
+
+def test_paired_measurement_times_each_engine_next_to_the_reference(monkeypatch):
+    from benchmarks import common
+    cost = {"ref": 1.0, "a": 2.0, "b": 3.0}  # seconds per call, as the clock sees it
+    thunks = {name: (lambda n=name: n) for name in cost}
+    seen = []
+
+    def fake_time_loops(thunk, loops):
+        name = thunk()
+        seen.append(name)
+        return cost[name] * loops
+
+    monkeypatch.setattr(common, "time_loops", fake_time_loops)
+    timed, ratios = common.measure_paired(thunks, "ref", target=10.0, repeats=4)
+    assert ratios == {"a": [2.0] * 4, "b": [3.0] * 4}
+    assert timed["a"][1] == [2.0] * 4 and timed["ref"][1] == [1.0] * 8
+    # after calibration (one call each): ref then engine on even rounds, engine then
+    # ref on odd ones, the engines' order rotating from round to round
+    assert seen[3:] == ["ref", "a", "ref", "b", "b", "ref", "a", "ref",
+                        "ref", "a", "ref", "b", "b", "ref", "a", "ref"]
+    assert common.paired_ratio([2.0, 3.0, 2.2], [1.0, 1.5, 1.0]) == 2.0
