@@ -11,11 +11,13 @@
     invariance values the result does not change with: constants (invariance.py)
     calls      derivatives of called user functions            (calls.py)
     reverse    forward sweep + reversed accumulation           (reverse.py, operations.py,
+                                                                accumulation.py,
                                                                 reverse_flow.py,
                                                                 broadcast.py)
     assemble   sweeps -> function definitions                  (assemble.py)
     optimize   dead code, folding, copy propagation            (optimize.py, facts.py,
-                                                                copies.py, arith.py)
+                                                                copies.py, arith.py,
+                                                                fuse.py)
     batch      per-pass outer products summed after a loop     (batch.py)
     specialize helpers on decided shapes -> NumPy              (specialize.py, survey.py)
     fold       single-use temporaries nested into their reader (fold.py)
