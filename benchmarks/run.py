@@ -117,19 +117,21 @@ def run_instance(inst, engine_list, *, target, repeats, builds, log) -> list:
     for name, (loops, per_call) in timed.items():
         by_name[name].update(loops=loops, times_s=per_call,
                              median_s=common.median(per_call))
+    f = timed.get("function")
     for rec in records:
-        mine = rec.get("times_s")
+        name, mine = rec["engine"], rec.get("times_s")
+        rec["ratio_hand"] = rec["ratio_function"] = None
         if not mine:
-            rec["ratio_hand"] = rec["ratio_function"] = None
             continue
-        name = rec["engine"]
-        rec["ratio_hand"] = 1.0 if name == "hand-written" else (
-            common.median(ratios[name]) if name in ratios else None)
-        f = timed.get("function")
-        rec["ratio_function"] = None if f is None or name == "hand-written" \
-            else common.paired_ratio(mine, f[1])
-        if name == "hand-written" and f is not None and "function" in ratios:
-            rec["ratio_function"] = 1.0 / common.median(ratios["function"])
+        if name == "hand-written":  # (its times are one per engine per round)
+            rec["ratio_hand"] = 1.0
+            if "function" in ratios:
+                rec["ratio_function"] = 1.0 / common.median(ratios["function"])
+            continue
+        if name in ratios:
+            rec["ratio_hand"] = common.median(ratios[name])
+        if f is not None:
+            rec["ratio_function"] = common.paired_ratio(mine, f[1])
     return records
 
 
